@@ -1,0 +1,97 @@
+"""A chat in the terminal. Lines starting with / are commands, a bare number presses that button,
+anything else is a message. Works with a pipe as standard input; ends on end of input or Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import sys
+from typing import TextIO
+
+from bot.app import Core
+from bot.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
+from bot.markup import plain_text
+from bot.replies import Choice, Outgoing, Reply
+
+PLATFORM = "console"
+
+
+def render(reply: Reply, first_number: int = 1) -> str:
+    """A reply as terminal text: markup made readable, buttons as numbered choices."""
+    lines = [plain_text(reply.text)]
+    choices = reply.flat_choices
+    if choices:
+        lines.append("")
+        lines.extend(f"  [{first_number + i}] {choice.label}" for i, choice in enumerate(choices))
+    return "\n".join(lines)
+
+
+def parse_line(line: str, user: UserRef, chat: ChatRef, choices: list[Choice], core: Core) -> Incoming | None:
+    """Turn one typed line into an event (None for a blank line)."""
+    text = line.strip()
+    now = core.services.clock.now()
+    if not text:
+        return None
+    if text.isdigit() and choices:
+        number = int(text)
+        if 1 <= number <= len(choices):
+            return ButtonPress(user, chat, now, choices[number - 1].payload)
+    if text.startswith("/") and len(text) > 1:
+        name, *args = text[1:].split()
+        return Command(user, chat, now, name.split("@")[0].lower(), tuple(args))
+    return TextMessage(user, chat, now, text, addressed_to_bot=True)
+
+
+class ConsoleChat:
+    """Reads lines, hands them to the core, prints the replies."""
+
+    def __init__(self, core: Core, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        self.core = core
+        self.stdin = stdin
+        self.stdout = stdout
+        name = getpass.getuser() or "you"
+        lang = core.settings.safetybot_default_language
+        self.user = UserRef(PLATFORM, name, display_name=name, language_hint=lang)
+        self.chat = ChatRef(PLATFORM, name, ChatKind.PRIVATE)
+        self.choices: list[Choice] = []
+        self.interactive = stdin.isatty()
+
+    def show(self, outgoing: list[Outgoing]) -> None:
+        """Print replies; the buttons of the last one become the numbered choices."""
+        choices: list[Choice] = []
+        for item in outgoing:
+            text = render(item.reply, first_number=len(choices) + 1)
+            choices.extend(item.reply.flat_choices)
+            self.stdout.write(f"\n{text}\n")
+        if choices:
+            self.choices = choices
+        self.stdout.flush()
+
+    async def _read_line(self) -> str:
+        if self.interactive:
+            self.stdout.write("\n> ")
+            self.stdout.flush()
+        return await asyncio.to_thread(self.stdin.readline)
+
+    async def run(self) -> None:
+        """Chat until end of input or Ctrl-C."""
+        if self.interactive:
+            self.stdout.write(
+                "safetybot console chat. Type a question, a /command, or a number to press a button.\n"
+            )
+            self.stdout.write("Try /start. Ctrl-D or Ctrl-C to leave.\n")
+        try:
+            while True:
+                line = await self._read_line()
+                if line == "":
+                    break
+                event = parse_line(line, self.user, self.chat, self.choices, self.core)
+                if event is None:
+                    continue
+                self.show(await self.core.conversation.handle(event))
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            pass
+        finally:
+            if self.interactive:
+                self.stdout.write("\nBye! Stay safe.\n")
+            self.stdout.flush()

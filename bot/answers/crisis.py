@@ -1,0 +1,59 @@
+"""Crisis detection: runs before anything else on every message a person writes.
+
+The patterns are language data in content/<lang>/crisis-signals.yaml. Innocent phrases ("kill a
+background app", "this game is killing me") are blanked out first; then any signal pattern marks the
+message as a crisis. Each language is checked with its own patterns and the default language's, since
+people in distress switch languages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.answers.normalise import fold
+from bot.content.library import ContentLibrary
+
+
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    innocent: tuple[re.Pattern[str], ...]
+    signals: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _prepare(text: str) -> str:
+    """Folded text with punctuation turned into spaces, so patterns can use plain words."""
+    return " " + re.sub(r"[^a-z0-9]+", " ", fold(text)).strip() + " "
+
+
+class CrisisDetector:
+    """Says whether a message is from someone who may be at risk, and of what kind."""
+
+    def __init__(self, content: ContentLibrary) -> None:
+        self._by_lang: dict[str, _Patterns] = {}
+        self._default = content.default_language
+        for lang, language in content.languages.items():
+            signals_file = language.crisis_signals
+            if signals_file is None:
+                continue
+            self._by_lang[lang] = _Patterns(
+                innocent=tuple(re.compile(p) for p in signals_file.innocent),
+                signals=tuple(
+                    (kind, re.compile(p)) for kind, patterns in signals_file.signals.items() for p in patterns
+                ),
+            )
+
+    def detect(self, text: str, lang: str | None = None) -> str | None:
+        """The kind of crisis signalled (e.g. "self-harm"), or None."""
+        prepared = _prepare(text)
+        order = [code for code in (lang, self._default) if code in self._by_lang]
+        order += [code for code in self._by_lang if code not in order]
+        for code in order:
+            patterns = self._by_lang[code]
+            cleaned = prepared
+            for innocent in patterns.innocent:
+                cleaned = innocent.sub(" ", cleaned)
+            for kind, signal in patterns.signals:
+                if signal.search(cleaned):
+                    return kind
+        return None

@@ -1,0 +1,71 @@
+"""Per-language text normalisation: lower case, accents folded, slang expanded, stop words dropped, stems."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_APOSTROPHES = re.compile(r"['’‘`´]")
+
+STEMMER_LANGUAGES = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "pt": "portuguese",
+    "it": "italian",
+}
+"""Snowball stemmer names for the language codes content may ship."""
+
+
+def fold(text: str) -> str:
+    """Lower-case, drop apostrophes ("don't" -> "dont") and fold accents ("contraseña" -> "contrasena")."""
+    text = _APOSTROPHES.sub("", text.lower())
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """The folded words of a text."""
+    return _TOKEN.findall(fold(text))
+
+
+class Normaliser:
+    """Turns text into index terms for one language.
+
+    Args:
+        lang: the language code (chooses the stemmer).
+        synonyms: slang and abbreviations mapped to canonical words ("insta" -> "instagram").
+        stopwords: words that carry no topic (folded).
+    """
+
+    def __init__(self, lang: str, synonyms: dict[str, str], stopwords: Iterable[str]) -> None:
+        self.lang = lang
+        self.synonyms = {fold(key): words(value) for key, value in synonyms.items()}
+        self.stopwords = {fold(word) for word in stopwords}
+        self._stemmer = Stemmer.Stemmer(STEMMER_LANGUAGES.get(lang, "english"))
+        self._stem = lru_cache(maxsize=50_000)(self._stemmer.stemWord)
+
+    def expand(self, tokens: list[str]) -> list[str]:
+        """Replace slang with its canonical words."""
+        out: list[str] = []
+        for token in tokens:
+            out.extend(self.synonyms.get(token, [token]))
+        return out
+
+    def content_words(self, tokens: list[str]) -> list[str]:
+        """Drop stop words (keeping everything if nothing else is left)."""
+        kept = [token for token in tokens if token not in self.stopwords]
+        return kept or tokens
+
+    def stem(self, token: str) -> str:
+        return self._stem(token)
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms: folded, expanded, stop words dropped, stemmed."""
+        return [self.stem(token) for token in self.content_words(self.expand(words(text)))]

@@ -1,0 +1,72 @@
+"""The composition root: builds every core service from Settings, in one place, and starts the adapters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answers.crisis import CrisisDetector
+from bot.answers.engine import AnswerEngine
+from bot.clock import Clock, SystemClock
+from bot.content.library import ContentLibrary
+from bot.content.loader import DEFAULT_CONTENT_DIR, load_content
+from bot.conversation import Conversation
+from bot.features.base import Services
+from bot.flood import FloodGate
+from bot.payloads import PayloadSigner
+from bot.settings import Settings
+from bot.storage.app_state import shared_secret
+from bot.storage.db import Database
+from bot.storage.people import PeopleStore
+from bot.texts import Texts
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """Everything an adapter needs: the conversation and the services behind it."""
+
+    settings: Settings
+    db: Database
+    services: Services
+    conversation: Conversation
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+def content_dir(settings: Settings) -> Path:
+    return settings.safetybot_content_dir or DEFAULT_CONTENT_DIR
+
+
+def build_engine(content: ContentLibrary) -> AnswerEngine:
+    return AnswerEngine(content, CrisisDetector(content))
+
+
+async def build_core(
+    settings: Settings, *, content: ContentLibrary | None = None, clock: Clock | None = None
+) -> Core:
+    """Load content, open and migrate the database, and wire the conversation.
+
+    Raises:
+        ContentError: when the content is invalid (with every problem listed).
+    """
+    content = content or load_content(content_dir(settings), settings.safetybot_default_language)
+    db = Database(settings.database_url_text)
+    await db.migrate()
+    secret = settings.safetybot_payload_secret
+    signer = PayloadSigner(secret.get_secret_value().encode() if secret else await shared_secret(db))
+    people = PeopleStore(db)
+    services = Services(
+        settings=settings,
+        content=content,
+        texts=Texts(content),
+        engine=build_engine(content),
+        people=people,
+        signer=signer,
+        clock=clock or SystemClock(),
+    )
+    flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
+    return Core(settings, db, services, Conversation(services, flood))

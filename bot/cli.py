@@ -1,0 +1,223 @@
+"""The ``safetybot`` command line: run, chat, ask, content check, eval."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
+from bot.settings import Settings, SettingsError, load_settings
+
+_log = logging.getLogger("safetybot")
+
+
+class _NoSecretsFilter(logging.Filter):
+    """Keeps platform tokens out of every log line, whatever library writes it."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = [secret for secret in secrets if secret]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            if any(secret in message for secret in self._secrets):
+                for secret in self._secrets:
+                    message = message.replace(secret, "[secret]")
+                record.msg, record.args = message, None
+        return True
+
+
+def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+    """Log to standard error at LOG_LEVEL, with tokens masked; quiet the chattiest libraries.
+
+    ``quiet`` (the console chat, unless LOG_LEVEL is set) shows only warnings, so logs don't interleave
+    with the conversation.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    secrets = [
+        token.get_secret_value()
+        for token in (settings.telegram_bot_token, settings.discord_bot_token, settings.database_url)
+        if token is not None
+    ]
+    handler.addFilter(_NoSecretsFilter(secrets))
+    level = "WARNING" if quiet and "LOG_LEVEL" not in os.environ else settings.log_level
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "apscheduler", "discord.gateway", "bm25s"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"safetybot: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content.check import counts, cross_check
+
+    root = Path(args.dir) if args.dir else DEFAULT_CONTENT_DIR
+    result = read_content(root)
+    if result.catalog is not None:
+        cross_check(result)
+    if result.problems:
+        for problem in sorted(result.problems):
+            print(problem)
+        print(f"{len(result.problems)} problem(s) found in {root}", file=sys.stderr)
+        return 1
+    for lang, counter in counts(result).items():
+        summary = ", ".join(f"{number} {kind}" for kind, number in sorted(counter.items()))
+        print(f"{lang}: {summary}")
+    print(f"content OK: {len(result.catalog.topics) if result.catalog else 0} topics in the catalog")
+    return 0
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_core
+    from bot.runner import run_platforms
+
+    core = await build_core(settings)
+    try:
+        return await run_platforms(core, console=args.command == "chat")
+    finally:
+        await core.close()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        return _fail(str(error))
+    console_only = args.command == "chat" or (
+        settings.telegram_bot_token is None and settings.discord_bot_token is None
+    )
+    configure_logging(settings, quiet=console_only)
+    try:
+        return asyncio.run(_run(args, settings))
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return _fail(
+            f"refusing to start: {len(error.problems)} content problem(s); see `safetybot content check`", 1
+        )
+    except KeyboardInterrupt:
+        return 0
+
+
+def _load_engine(settings: Settings):
+    from bot.app import build_engine, content_dir
+
+    content = load_content(content_dir(settings), settings.safetybot_default_language)
+    return content, build_engine(content)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.answers.engine import AnswerKind
+    from bot.app import content_dir  # noqa: F401
+    from bot.markup import plain_text
+
+    try:
+        settings = load_settings()
+        content, engine = _load_engine(settings)
+    except SettingsError as error:
+        return _fail(str(error))
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    lang = content.resolve_language(args.lang)
+    texts = content.lang(lang).ui.strings
+
+    def reply_text(answer) -> str:  # noqa: ANN001
+        if answer.kind is AnswerKind.ANSWER:
+            entry = content.faq_entry(lang, answer.topic)
+            return plain_text(entry.answer.strip()) if entry else ""
+        if answer.kind is AnswerKind.CRISIS:
+            resources = content.lang(lang).crisis
+            lines = [texts["crisis.intro"], texts["crisis.emergency"]]
+            if resources:
+                lines += [f"- {r.name} ({r.region}): {r.contact}" for r in resources.resources]
+            lines.append(texts["crisis.outro"])
+            return plain_text("\n".join(lines))
+        return plain_text(texts["fallback.no_suggestions"])
+
+    questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for question in questions:
+        if not question.strip():
+            continue
+        answer = engine.answer(question, lang)
+        if args.json:
+            record = {
+                "kind": answer.kind.value,
+                "topic": answer.topic,
+                "confidence": answer.confidence,
+                "text": reply_text(answer),
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(reply_text(answer))
+            print(
+                f"({answer.kind.value}, topic: {answer.topic or '-'}, confidence {answer.confidence:.2f})\n"
+            )
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from bot.evaluation import evaluate, format_report
+
+    try:
+        settings = load_settings()
+        content, engine = _load_engine(settings)
+    except SettingsError as error:
+        return _fail(str(error))
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    path = Path(args.file) if args.file else Path("tests/eval") / f"{args.lang}.yaml"
+    if not path.is_file():
+        return _fail(f"no evaluation set at {path}")
+    report = evaluate(engine, content, path, args.lang)
+    print(format_report(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="safetybot", description="A chat bot that helps people stay safe online."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start every platform whose token is set (the console chat when none is)")
+    commands.add_parser("chat", help="chat with the bot in this terminal")
+    ask = commands.add_parser("ask", help="answer one question, or one per line of standard input")
+    ask.add_argument("question", nargs="?", help="the question; omit to read standard input")
+    ask.add_argument("--lang", default="en", help="language code (default en)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    content = commands.add_parser("content", help="content tools")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    check = content_commands.add_parser("check", help="validate every content file")
+    check.add_argument("dir", nargs="?", help="the content folder (default: the shipped content/)")
+    evaluation = commands.add_parser("eval", help="measure answer quality on an evaluation set")
+    evaluation.add_argument("--lang", default="en")
+    evaluation.add_argument("--file", help="the evaluation YAML (default tests/eval/<lang>.yaml)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    match args.command:
+        case "run" | "chat":
+            return cmd_run(args)
+        case "ask":
+            return cmd_ask(args)
+        case "content":
+            return cmd_content_check(args)
+        case "eval":
+            return cmd_eval(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

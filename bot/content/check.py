@@ -1,0 +1,260 @@
+"""Checks across content files: ids, references, categories, labels, completeness of every language."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from bot.content.loader import LoadResult, Located
+from bot.content.models import (
+    FAQ_ANSWER_WORDS,
+    MAX_BUTTON_LABEL,
+    CrisisSignalsFile,
+    FaqFile,
+    TipsFile,
+    UiFile,
+)
+from bot.content.problems import Problem
+from bot.markup import SpanKind, parse
+
+MIN_TIPS_PER_LANGUAGE = 60
+"""Two months of daily tips without a repeat."""
+
+BUTTON_STRING_PREFIXES = ("button.", "category.")
+"""UI string keys whose values are shown on buttons, so they must fit on one."""
+
+
+def _markup_problems(text: str) -> list[str]:
+    """Stray markup characters left after parsing: an unclosed ``**`` or a broken link."""
+    found: list[str] = []
+    for line in parse(text):
+        for span in line.spans:
+            if span.kind is SpanKind.TEXT and "**" in span.text:
+                found.append("unclosed ** (bold)")
+            if span.kind is SpanKind.TEXT and re.search(r"\]\((?!https?://)", span.text):
+                found.append("link without an http(s) address")
+    return found
+
+
+def _check_ids(lang: str, kind: str, field: str, files: list[Located], problems: list[Problem]) -> None:
+    seen: dict[str, Located] = {}
+    for located in files:
+        for index, item in enumerate(getattr(located.model, field)):
+            if item.id in seen:
+                first = seen[item.id]
+                problems.append(
+                    Problem(
+                        located.path,
+                        located.line(field, index, "id"),
+                        f"duplicate {kind} id {item.id!r} in {lang} (first at {first.path.name})",
+                    )
+                )
+            else:
+                seen[item.id] = located
+
+
+def cross_check(result: LoadResult, default_language: str = "en") -> None:
+    """Append every cross-file problem to ``result.problems``."""
+    catalog = result.catalog
+    assert catalog is not None
+    problems = result.problems
+    categories = set(catalog.categories)
+    catalog_path = result.catalog_file.path if result.catalog_file else result.root / "catalog.yaml"
+
+    for topic_id, category in catalog.topics.items():
+        if category not in categories:
+            line = result.catalog_file.line("topics", topic_id) if result.catalog_file else 1
+            problems.append(Problem(catalog_path, line, f"topic {topic_id!r}: unknown category {category!r}"))
+
+    default_ui = [loc.model for loc in result.files.get(default_language, {}).get("ui", [])]
+    reference_keys = set(default_ui[0].strings) if default_ui and isinstance(default_ui[0], UiFile) else set()
+    reference_commands = (
+        set(default_ui[0].commands) if default_ui and isinstance(default_ui[0], UiFile) else set()
+    )
+
+    for lang, kinds in result.files.items():
+        # Tips
+        tip_files = kinds.get("tips", [])
+        _check_ids(lang, "tip", "tips", tip_files, problems)
+        tip_count = 0
+        for located in tip_files:
+            assert isinstance(located.model, TipsFile)
+            for index, tip in enumerate(located.model.tips):
+                tip_count += 1
+                if tip.category not in categories:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            located.line("tips", index, "category"),
+                            f"tip {tip.id!r}: category {tip.category!r} is not in the catalog",
+                        )
+                    )
+                for issue in _markup_problems(tip.text):
+                    problems.append(
+                        Problem(located.path, located.line("tips", index, "text"), f"tip {tip.id!r}: {issue}")
+                    )
+        if tip_files and tip_count < MIN_TIPS_PER_LANGUAGE:
+            problems.append(
+                Problem(
+                    tip_files[0].path,
+                    1,
+                    f"{lang} has {tip_count} tips; at least {MIN_TIPS_PER_LANGUAGE} are needed",
+                )
+            )
+
+        # FAQ
+        faq_files = kinds.get("faq", [])
+        _check_ids(lang, "FAQ", "faq", faq_files, problems)
+        faq_ids = {entry.id for loc in faq_files if isinstance(loc.model, FaqFile) for entry in loc.model.faq}
+        for located in faq_files:
+            assert isinstance(located.model, FaqFile)
+            for index, entry in enumerate(located.model.faq):
+
+                def at(*path: str | int, _index: int = index, _loc: Located = located) -> int:
+                    return _loc.line("faq", _index, *path)
+
+                if entry.id not in catalog.topics:
+                    problems.append(
+                        Problem(located.path, at("id"), f"FAQ {entry.id!r} is not a topic in the catalog")
+                    )
+                elif catalog.topics[entry.id] != entry.category:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            at("category"),
+                            f"FAQ {entry.id!r}: category {entry.category!r}, "
+                            f"but the catalog files it under {catalog.topics[entry.id]!r}",
+                        )
+                    )
+                if entry.category not in categories:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            at("category"),
+                            f"FAQ {entry.id!r}: category {entry.category!r} is not in the catalog",
+                        )
+                    )
+                for related in entry.related:
+                    if related not in faq_ids:
+                        problems.append(
+                            Problem(
+                                located.path,
+                                at("related"),
+                                f"FAQ {entry.id!r}: related FAQ {related!r} does not exist",
+                            )
+                        )
+                if len(entry.label) > MAX_BUTTON_LABEL:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            at("label"),
+                            f"FAQ {entry.id!r}: label is {len(entry.label)} characters; "
+                            f"buttons allow at most {MAX_BUTTON_LABEL}",
+                        )
+                    )
+                words = len(entry.answer.split())
+                low, high = FAQ_ANSWER_WORDS
+                if not low <= words <= high:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            at("answer"),
+                            f"FAQ {entry.id!r}: answer has {words} words; write {low} to {high}",
+                        )
+                    )
+                for issue in _markup_problems(entry.answer):
+                    problems.append(Problem(located.path, at("answer"), f"FAQ {entry.id!r}: {issue}"))
+        if faq_files:
+            for topic_id in catalog.topics:
+                if topic_id not in faq_ids:
+                    problems.append(
+                        Problem(
+                            faq_files[0].path, 1, f"{lang} has no FAQ entry for catalog topic {topic_id!r}"
+                        )
+                    )
+
+        # UI strings
+        for located in kinds.get("ui", []):
+            assert isinstance(located.model, UiFile)
+            ui = located.model
+            for key, value in ui.strings.items():
+                if key.startswith(BUTTON_STRING_PREFIXES) and len(value) > MAX_BUTTON_LABEL:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            located.line("strings", key),
+                            f"string {key!r} is a button label of {len(value)} characters; "
+                            f"at most {MAX_BUTTON_LABEL}",
+                        )
+                    )
+                for issue in _markup_problems(value):
+                    problems.append(
+                        Problem(located.path, located.line("strings", key), f"string {key!r}: {issue}")
+                    )
+            for category in categories:
+                if f"category.{category}" not in ui.strings:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            located.line("strings"),
+                            f"missing string 'category.{category}' (its button label)",
+                        )
+                    )
+            if lang != default_language:
+                for key in sorted(reference_keys - set(ui.strings)):
+                    problems.append(
+                        Problem(
+                            located.path,
+                            located.line("strings"),
+                            f"missing string {key!r} ({default_language} has it)",
+                        )
+                    )
+                for command in sorted(reference_commands - set(ui.commands)):
+                    problems.append(
+                        Problem(
+                            located.path, located.line("commands"), f"missing command description {command!r}"
+                        )
+                    )
+
+        # Crisis signals must be valid regular expressions
+        for located in kinds.get("crisis-signals", []):
+            assert isinstance(located.model, CrisisSignalsFile)
+            groups = {"signals": located.model.signals, "innocent": {"innocent": located.model.innocent}}
+            for section, mapping in groups.items():
+                for name, patterns in mapping.items():
+                    for index, pattern in enumerate(patterns):
+                        try:
+                            re.compile(pattern)
+                        except re.error as error:
+                            path: tuple[str | int, ...] = (
+                                (section, name, index) if section == "signals" else (section, index)
+                            )
+                            problems.append(
+                                Problem(
+                                    located.path,
+                                    located.line(*path),
+                                    f"{section} pattern is not a valid regex: {error}",
+                                )
+                            )
+
+
+def counts(result: LoadResult) -> dict[str, Counter[str]]:
+    """How many items of each kind every language has, for the report of a valid check."""
+    table: dict[str, Counter[str]] = {}
+    for lang, kinds in sorted(result.files.items()):
+        counter: Counter[str] = Counter()
+        for kind, files in kinds.items():
+            for located in files:
+                model = located.model
+                if isinstance(model, TipsFile):
+                    counter["tips"] += len(model.tips)
+                elif isinstance(model, FaqFile):
+                    counter["faq"] += len(model.faq)
+                elif isinstance(model, UiFile):
+                    counter["ui strings"] += len(model.strings)
+                elif kind == "crisis":
+                    counter["crisis resources"] += len(getattr(model, "resources", []))
+                elif kind == "synonyms":
+                    counter["synonyms"] += len(getattr(model, "synonyms", {}))
+        table[lang] = counter
+    return table

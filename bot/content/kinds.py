@@ -1,0 +1,46 @@
+"""The registry of content kinds: adding a kind of content is one model here and one file pattern."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from bot.content.models import (
+    CrisisFile,
+    CrisisSignalsFile,
+    FaqFile,
+    SynonymsFile,
+    TipsFile,
+    UiFile,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ContentKind:
+    """A kind of per-language content file.
+
+    Attributes:
+        name: the kind's name in reports.
+        pattern: a glob inside content/<lang>/.
+        model: the pydantic model one file validates into.
+        items_field: for kinds whose entries carry ids, the list field holding them (ids must be unique
+            across all files of the kind in one language).
+        required: a language without such a file is incomplete.
+    """
+
+    name: str
+    pattern: str
+    model: type[BaseModel]
+    items_field: str | None = None
+    required: bool = True
+
+
+KINDS: tuple[ContentKind, ...] = (
+    ContentKind("ui", "ui.yaml", UiFile),
+    ContentKind("tips", "tips*.yaml", TipsFile, items_field="tips"),
+    ContentKind("faq", "faq*.yaml", FaqFile, items_field="faq"),
+    ContentKind("crisis", "crisis.yaml", CrisisFile),
+    ContentKind("crisis-signals", "crisis-signals.yaml", CrisisSignalsFile),
+    ContentKind("synonyms", "synonyms.yaml", SynonymsFile, required=False),
+)

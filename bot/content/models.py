@@ -1,0 +1,114 @@
+"""Pydantic models of every content file. One model per kind of file; unknown fields are errors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=48)]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+
+MAX_TIP_CHARS = 400
+FAQ_ANSWER_WORDS = (60, 180)
+MAX_BUTTON_LABEL = 40
+"""Discord caps button labels at 80 characters; we keep to 40 so they stay readable on phones."""
+
+
+class Strict(BaseModel):
+    """Base for content models: unknown fields are reported, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """Where a fact comes from."""
+
+    title: NonEmpty
+    url: HttpsUrl | None = None
+
+
+class Catalog(Strict):
+    """content/catalog.yaml: the language-neutral contract of categories and topic ids."""
+
+    categories: list[Slug]
+    topics: dict[Slug, Slug] = Field(description="topic id -> category id")
+    techniques: list[Slug] = Field(default_factory=list)
+
+
+class Tip(Strict):
+    """A daily tip: one idea, one action, one reason."""
+
+    id: Slug
+    category: Slug
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=MAX_TIP_CHARS)]
+    source: Source | None = None
+
+
+class TipsFile(Strict):
+    """content/<lang>/tips*.yaml"""
+
+    tips: list[Tip]
+
+
+class FaqEntry(Strict):
+    """A curated answer to one topic, with the ways people ask for it."""
+
+    id: Slug
+    category: Slug
+    label: NonEmpty
+    question: NonEmpty
+    phrasings: Annotated[list[NonEmpty], Field(min_length=6, max_length=12)]
+    keywords: Annotated[list[NonEmpty], Field(min_length=1)]
+    answer: NonEmpty
+    related: list[Slug] = Field(default_factory=list, max_length=3)
+    sources: Annotated[list[Source], Field(min_length=1)]
+
+
+class FaqFile(Strict):
+    """content/<lang>/faq*.yaml"""
+
+    faq: list[FaqEntry]
+
+
+class CrisisResource(Strict):
+    """A helpline or service for someone in crisis."""
+
+    name: NonEmpty
+    contact: NonEmpty
+    region: NonEmpty
+    url: HttpsUrl | None = None
+    note: str | None = None
+
+
+class CrisisFile(Strict):
+    """content/<lang>/crisis.yaml"""
+
+    resources: Annotated[list[CrisisResource], Field(min_length=1)]
+    sextortion_resources: list[CrisisResource] = Field(default_factory=list)
+
+
+class CrisisSignalsFile(Strict):
+    """content/<lang>/crisis-signals.yaml: regular expressions that mark a message as a crisis.
+
+    ``signals`` fire on a match; ``except`` patterns, matched first, remove innocent uses
+    ("kill a background app") from the text before the signals are tried.
+    """
+
+    signals: dict[Slug, Annotated[list[NonEmpty], Field(min_length=1)]]
+    innocent: list[NonEmpty] = Field(default_factory=list)
+
+
+class SynonymsFile(Strict):
+    """content/<lang>/synonyms.yaml: slang and abbreviations mapped to the words the index knows."""
+
+    synonyms: dict[NonEmpty, NonEmpty]
+    stopwords: list[NonEmpty] = Field(default_factory=list)
+
+
+class UiFile(Strict):
+    """content/<lang>/ui.yaml: every user-visible string the code shows, by key, and command descriptions."""
+
+    strings: dict[NonEmpty, str]
+    commands: dict[Slug, NonEmpty]

@@ -1,0 +1,103 @@
+"""The conversation core: takes one incoming event, returns the replies. Knows no platform.
+
+Order of work for every event: is it for the bot at all (groups)? flood control; the person's language;
+crisis detection on anything they wrote; then the feature that owns the command, button or text. Any
+failure inside a feature is logged (never with message text) and answered with an apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from bot.events import ButtonPress, Command, Incoming, TextMessage
+from bot.features import answers, language, privacy, tips, topics, upcoming, welcome
+from bot.features.base import ButtonHandler, CommandHandler, Feature, Services, Turn
+from bot.flood import FloodGate, FloodVerdict
+from bot.payloads import PayloadRejected
+
+_log = logging.getLogger(__name__)
+
+CORE_FEATURES: tuple[Feature, ...] = (
+    welcome.FEATURE,
+    topics.FEATURE,
+    answers.FEATURE,
+    tips.FEATURE,
+    language.FEATURE,
+    privacy.FEATURE,
+    upcoming.FEATURE,
+)
+
+
+class Conversation:
+    """Routes incoming events to features and returns what to send back."""
+
+    def __init__(
+        self, services: Services, flood: FloodGate, features: Iterable[Feature] = CORE_FEATURES
+    ) -> None:
+        self.services = services
+        self.flood = flood
+        self.commands: dict[str, CommandHandler] = {}
+        self.actions: dict[str, ButtonHandler] = {}
+        for feature in features:
+            self.commands.update(feature.commands)
+            self.actions.update(feature.actions)
+
+    @staticmethod
+    def is_for_bot(event: Incoming) -> bool:
+        """In groups the bot answers only commands, buttons, mentions and replies to itself."""
+        if isinstance(event, TextMessage) and not event.chat.is_private:
+            return event.addressed_to_bot
+        return True
+
+    async def language_for(self, event: Incoming) -> str:
+        """The person's chosen language, else their platform's when shipped, else the default."""
+        content = self.services.content
+        stored = await self.services.people.language_of(event.user)
+        if stored and stored in content.languages:
+            return stored
+        return content.resolve_language(event.user.language_hint)
+
+    async def handle(self, event: Incoming) -> list:
+        """The replies to one event (possibly none)."""
+        if not self.is_for_bot(event):
+            return []
+        verdict = await self.flood.check(event.user, event.at)
+        if verdict is FloodVerdict.DROP:
+            return []
+        lang = await self.language_for(event)
+        turn = Turn(event, lang, self.services)
+        if verdict is FloodVerdict.NOTIFY:
+            return [turn.reply(turn.say("flood.notice"))]
+        try:
+            return await self._route(turn)
+        except Exception:
+            _log.exception("handler failed for a %s on %s", type(event).__name__, event.chat.platform)
+            return [turn.reply(turn.say("error.internal"))]
+
+    async def _route(self, turn: Turn) -> list:
+        event = turn.event
+        match event:
+            case TextMessage(text=text):
+                if self.services.engine.crisis.detect(text, turn.lang):
+                    return answers.crisis_reply(turn)
+                return answers.answer_question(turn, text)
+            case Command(name=name):
+                if event.args and self.services.engine.crisis.detect(event.arg_text, turn.lang):
+                    return answers.crisis_reply(turn)
+                handler = self.commands.get(name.lower())
+                if handler is None:
+                    return [turn.reply(turn.say("error.unknown_command", command=name[:32]))]
+                return await handler(turn, event)
+            case ButtonPress(payload=raw):
+                try:
+                    payload = self.services.signer.read(
+                        raw, now=self.services.clock.now(), presser=turn.owner_key
+                    )
+                except PayloadRejected:
+                    return [turn.reply(turn.say("error.expired_button"), private=True)]
+                action = self.actions.get(payload.action)
+                if action is None:
+                    return [turn.reply(turn.say("error.expired_button"), private=True)]
+                return await action(turn, event, payload)
+        return []

@@ -1,0 +1,73 @@
+"""What every feature handler gets: the event, the person's language, and the core's services."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.answers.engine import AnswerEngine
+from bot.clock import Clock
+from bot.content.library import ContentLibrary
+from bot.events import ButtonPress, Command, Incoming
+from bot.payloads import Payload, PayloadSigner
+from bot.replies import Choice, Outgoing, Reply, rows
+from bot.settings import Settings
+from bot.storage.people import PeopleStore
+from bot.texts import Texts
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The core's services, built once by the composition root (``bot.app``)."""
+
+    settings: Settings
+    content: ContentLibrary
+    texts: Texts
+    engine: AnswerEngine
+    people: PeopleStore
+    signer: PayloadSigner
+    clock: Clock
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One incoming event being handled, with helpers to build replies in the person's language."""
+
+    event: Incoming
+    lang: str
+    services: Services
+
+    def say(self, key: str, **params: object) -> str:
+        return self.services.texts.say(self.lang, key, **params)
+
+    def reply(
+        self, text: str, choices: list[Choice] | None = None, *, per_row: int = 1, private: bool = False
+    ) -> Outgoing:
+        """A reply in the event's chat."""
+        return Outgoing(self.event.chat, Reply(text, rows(choices or [], per_row), private=private))
+
+    def button(
+        self, label: str, action: str, *args: str, ttl: timedelta | None = None, personal: bool = False
+    ) -> Choice:
+        """A signed button; ``personal`` buttons work only for the person they were made for."""
+        owner = self.owner_key if personal else None
+        now = self.services.clock.now() if ttl else None
+        return Choice(label, self.services.signer.make(action, *args, now=now, ttl=ttl, owner=owner))
+
+    @property
+    def owner_key(self) -> str:
+        user = self.event.user
+        return f"{user.platform}:{user.user_id}"
+
+
+CommandHandler = Callable[[Turn, Command], Awaitable[list[Outgoing]]]
+ButtonHandler = Callable[[Turn, ButtonPress, Payload], Awaitable[list[Outgoing]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """A feature's commands (by name, without the slash) and button actions (by action word)."""
+
+    commands: Mapping[str, CommandHandler]
+    actions: Mapping[str, ButtonHandler]

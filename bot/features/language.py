@@ -1,0 +1,41 @@
+"""/language: show or change the language the bot speaks to you."""
+
+from __future__ import annotations
+
+from bot.events import ButtonPress, Command
+from bot.features.base import Feature, Turn
+from bot.payloads import Payload
+from bot.replies import Outgoing
+
+
+def _name(turn: Turn, code: str) -> str:
+    return turn.services.texts.say(code, "language.name")
+
+
+async def _set(turn: Turn, code: str) -> list[Outgoing]:
+    event = turn.event
+    await turn.services.people.set_language(event.user, code, turn.services.clock.now())
+    confirmed = turn.services.texts.say(code, "language.set", language=_name(turn, code))
+    return [turn.reply(confirmed)]
+
+
+async def language(turn: Turn, command: Command) -> list[Outgoing]:
+    shipped = turn.services.content.shipped
+    if not command.args:
+        buttons = [turn.button(_name(turn, code), "lang", code) for code in shipped]
+        text = turn.say("language.current", language=_name(turn, turn.lang))
+        return [turn.reply(text, buttons, per_row=3)]
+    wanted = command.args[0].replace("_", "-").split("-")[0].lower()
+    if wanted not in shipped:
+        available = ", ".join(f"{code} ({_name(turn, code)})" for code in shipped)
+        return [turn.reply(turn.say("language.unknown", code=command.args[0][:16], available=available))]
+    return await _set(turn, wanted)
+
+
+async def language_button(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgoing]:
+    if len(payload.args) != 1 or payload.args[0] not in turn.services.content.shipped:
+        return [turn.reply(turn.say("error.expired_button"))]
+    return await _set(turn, payload.args[0])
+
+
+FEATURE = Feature(commands={"language": language}, actions={"lang": language_button})

@@ -1,0 +1,32 @@
+"""/forget: delete everything stored about the person, after they confirm with a button."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.events import ButtonPress, Command
+from bot.features.base import Feature, Turn
+from bot.payloads import Payload
+from bot.replies import Outgoing
+
+CONFIRM_WINDOW = timedelta(minutes=10)
+
+
+async def forget(turn: Turn, command: Command) -> list[Outgoing]:
+    buttons = [
+        turn.button(turn.say("button.forget_yes"), "forget", ttl=CONFIRM_WINDOW, personal=True),
+        turn.button(turn.say("button.forget_no"), "keep", ttl=CONFIRM_WINDOW, personal=True),
+    ]
+    return [turn.reply(turn.say("forget.confirm"), buttons, per_row=2, private=True)]
+
+
+async def confirm(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgoing]:
+    await turn.services.people.forget(press.user)
+    return [turn.reply(turn.say("forget.done"), private=True)]
+
+
+async def cancel(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgoing]:
+    return [turn.reply(turn.say("forget.cancelled"), private=True)]
+
+
+FEATURE = Feature(commands={"forget": forget}, actions={"forget": confirm, "keep": cancel})

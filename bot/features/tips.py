@@ -1,0 +1,46 @@
+"""/tip: one tip now, optionally from one category, with a button for another."""
+
+from __future__ import annotations
+
+import random
+
+from bot.content.models import Tip
+from bot.events import ButtonPress, Command
+from bot.features.base import Feature, Turn
+from bot.payloads import Payload
+from bot.replies import Outgoing
+
+
+def format_tip(turn: Turn, tip: Tip) -> str:
+    """A tip as a message: heading, text, and its source when it has one."""
+    text = f"**{turn.say('tip.heading')}** {tip.text}"
+    if tip.source is not None:
+        source = f"[{tip.source.title}]({tip.source.url})" if tip.source.url else tip.source.title
+        text += f"\n\n_{turn.say('tip.source')}_ {source}"
+    return text
+
+
+def _tip_reply(turn: Turn, category: str | None) -> list[Outgoing]:
+    tips = turn.services.content.lang(turn.lang).tips
+    pool = [tip for tip in tips if category is None or tip.category == category] or tips
+    tip = random.choice(pool)
+    args = (category,) if category else ()
+    return [turn.reply(format_tip(turn, tip), [turn.button(turn.say("button.another_tip"), "tip", *args)])]
+
+
+async def tip(turn: Turn, command: Command) -> list[Outgoing]:
+    category = command.args[0].lower() if command.args else None
+    if category is not None and category not in turn.services.content.catalog.categories:
+        names = ", ".join(turn.services.content.catalog.categories)
+        return [turn.reply(turn.say("tip.unknown_category", category=category, categories=names))]
+    return _tip_reply(turn, category)
+
+
+async def tip_button(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgoing]:
+    category = payload.args[0] if payload.args else None
+    if category is not None and category not in turn.services.content.catalog.categories:
+        return [turn.reply(turn.say("error.expired_button"))]
+    return _tip_reply(turn, category)
+
+
+FEATURE = Feature(commands={"tip": tip}, actions={"tip": tip_button})

@@ -1,0 +1,41 @@
+"""/start and /help: what the bot does, how it treats your data, every command."""
+
+from __future__ import annotations
+
+from bot.events import ButtonPress, Command
+from bot.features.base import Feature, Turn
+from bot.payloads import Payload
+from bot.replies import Outgoing
+
+
+def _start_buttons(turn: Turn) -> list:
+    return [
+        turn.button(turn.say("button.topics"), "topics"),
+        turn.button(turn.say("button.tip"), "tip"),
+        turn.button(turn.say("button.help"), "help"),
+    ]
+
+
+async def start(turn: Turn, command: Command) -> list[Outgoing]:
+    name = command.user.display_name or turn.say("start.friend")
+    text = f"{turn.say('start.welcome', name=name)}\n\n{turn.say('start.privacy')}"
+    return [turn.reply(text, _start_buttons(turn), per_row=3)]
+
+
+def help_text(turn: Turn) -> str:
+    lines = [turn.say("help.intro"), ""]
+    for name, description in turn.services.texts.command_descriptions(turn.lang).items():
+        lines.append(f"- /{name}: {description}")
+    lines += ["", turn.say("help.outro")]
+    return "\n".join(lines)
+
+
+async def help_command(turn: Turn, command: Command) -> list[Outgoing]:
+    return [turn.reply(help_text(turn))]
+
+
+async def help_button(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgoing]:
+    return [turn.reply(help_text(turn))]
+
+
+FEATURE = Feature(commands={"start": start, "help": help_command}, actions={"help": help_button})

@@ -1,0 +1,51 @@
+"""Starts the platforms in one event loop: every adapter whose token is set, else the console chat.
+
+Adapters are found by name so that ``bot`` never imports a platform library: ``adapters.<name>``
+modules expose ``async def serve(core) -> None``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+
+from bot.app import Core
+
+_log = logging.getLogger(__name__)
+
+
+def platforms_to_start(core: Core) -> list[str]:
+    """The adapters whose tokens are set."""
+    settings = core.settings
+    names = []
+    if settings.telegram_bot_token is not None:
+        names.append("telegram")
+    if settings.discord_bot_token is not None:
+        names.append("discord")
+    return names
+
+
+async def run_platforms(core: Core, *, console: bool = False) -> int:
+    """Run until every adapter stops (or Ctrl-C). The console runs when asked or when no token is set."""
+    names = platforms_to_start(core)
+    if console or not names:
+        names = ["console", *[name for name in names if not console]]
+    tasks = []
+    for name in names:
+        module = importlib.import_module(f"adapters.{name}")
+        tasks.append(asyncio.create_task(module.serve(core), name=f"adapter-{name}"))
+        _log.info("started the %s adapter", name)
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return 0

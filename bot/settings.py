@@ -1,0 +1,136 @@
+"""Settings from the environment and an optional .env file; a bad value stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+_ADMIN = re.compile(r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_.@-]+$")
+_LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message names the setting and never shows a secret's value."""
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Names are the environment variables, upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None
+    discord_bot_token: SecretStr | None = None
+    database_url: SecretStr | None = None
+    safetybot_data_dir: Path = Path("data")
+    safetybot_content_dir: Path | None = None
+    safetybot_admins: Annotated[tuple[str, ...], NoDecode] = ()
+    safetybot_default_tz: str = "UTC"
+    safetybot_default_language: str = "en"
+    safetybot_flood_limit_per_minute: int = Field(default=20, ge=1, le=10_000)
+    safetybot_payload_secret: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @field_validator(
+        "telegram_bot_token", "discord_bot_token", "database_url", "safetybot_payload_secret", mode="before"
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _check_api_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value.get_secret_value())
+        except ArgumentError:
+            raise ValueError("is not a database URL (e.g. sqlite+aiosqlite:///data/safetybot.db)") from None
+        if url.get_backend_name() not in {"sqlite", "postgresql"}:
+            raise ValueError("must be a SQLite or PostgreSQL URL") from None
+        if url.get_backend_name() == "sqlite" and url.get_driver_name() != "aiosqlite":
+            raise ValueError("for SQLite use the async driver: sqlite+aiosqlite:///path/to/file.db") from None
+        if url.get_backend_name() == "postgresql" and url.get_driver_name() != "asyncpg":
+            raise ValueError(
+                "for PostgreSQL use the async driver: postgresql+asyncpg://user@host/db"
+            ) from None
+        return value
+
+    @field_validator("safetybot_admins", mode="before")
+    @classmethod
+    def _parse_admins(cls, value: object) -> tuple[str, ...]:
+        if value is None or value == "":
+            return ()
+        items = [part.strip() for part in value.split(",")] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+        admins = tuple(item for item in items if item)
+        bad = [item for item in admins if not _ADMIN.match(item)]
+        if bad:
+            raise ValueError(
+                f"expects platform:user_id entries separated by commas (e.g. telegram:12345), not {bad[0]!r}"
+            )
+        return admins
+
+    @field_validator("safetybot_default_tz")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as Europe/Madrid or UTC"
+            ) from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in _LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(sorted(_LOG_LEVELS))}")
+        return value.upper()
+
+    @property
+    def database_url_text(self) -> str:
+        """The database URL to connect to: DATABASE_URL, else SQLite in the data folder."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite+aiosqlite:///{(self.safetybot_data_dir / 'safetybot.db').resolve()}"
+
+    @property
+    def uses_default_sqlite(self) -> bool:
+        return self.database_url is None
+
+    def is_organizer(self, platform: str, user_id: str) -> bool:
+        """Whether a person is listed in SAFETYBOT_ADMINS."""
+        return f"{platform}:{user_id}" in self.safetybot_admins
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and .env), with explicit overrides for tests.
+
+    Raises:
+        SettingsError: naming the first bad setting, with no secret value in the message.
+    """
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"setting {name}: {message}") from None

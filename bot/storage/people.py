@@ -1,0 +1,153 @@
+"""Users and chats: the little the bot keeps about people (language, time zone), and /forget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.events import ChatRef, UserRef
+from bot.storage.db import Database
+from bot.storage.dialect import insert_ignore
+from bot.storage.tables import chats, flood_windows, users
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """What is stored about a chat."""
+
+    id: int
+    language: str | None
+    timezone: str | None
+    active: bool
+
+
+def flood_key(user: UserRef) -> str:
+    """The key of a person's flood-control counters (deleted by /forget)."""
+    return f"{user.platform}:{user.user_id}"
+
+
+class PeopleStore:
+    """Repository of the users and chats tables."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _user_id(self, connection: AsyncConnection, user: UserRef) -> int | None:
+        row = await connection.execute(
+            select(users.c.id).where(
+                users.c.platform == user.platform, users.c.platform_user_id == user.user_id
+            )
+        )
+        return row.scalar_one_or_none()
+
+    async def ensure_user(self, connection: AsyncConnection, user: UserRef, now: datetime) -> int:
+        """The user's row id, creating the row when missing (safe under concurrent calls)."""
+        await connection.execute(
+            insert_ignore(
+                self._db.dialect,
+                users,
+                {"platform": user.platform, "platform_user_id": user.user_id, "created_at": now},
+            )
+        )
+        user_id = await self._user_id(connection, user)
+        assert user_id is not None
+        return user_id
+
+    async def ensure_chat(
+        self, connection: AsyncConnection, chat: ChatRef, user: UserRef, now: datetime
+    ) -> int:
+        """The chat's row id, creating it when missing; a private chat belongs to its user (for /forget)."""
+        owner = await self.ensure_user(connection, user, now) if chat.is_private else None
+        await connection.execute(
+            insert_ignore(
+                self._db.dialect,
+                chats,
+                {
+                    "platform": chat.platform,
+                    "platform_chat_id": chat.chat_id,
+                    "kind": chat.kind.value,
+                    "active": True,
+                    "owner_user_id": owner,
+                    "created_at": now,
+                },
+            )
+        )
+        row = await connection.execute(
+            select(chats.c.id).where(
+                chats.c.platform == chat.platform, chats.c.platform_chat_id == chat.chat_id
+            )
+        )
+        return row.scalar_one()
+
+    async def language_of(self, user: UserRef) -> str | None:
+        """The language the person chose with /language, if any."""
+        async with self._db.begin() as connection:
+            row = await connection.execute(
+                select(users.c.language).where(
+                    users.c.platform == user.platform, users.c.platform_user_id == user.user_id
+                )
+            )
+            return row.scalar_one_or_none()
+
+    async def set_language(self, user: UserRef, language: str, now: datetime) -> None:
+        """Remember the person's language."""
+        async with self._db.begin() as connection:
+            user_id = await self.ensure_user(connection, user, now)
+            await connection.execute(update(users).where(users.c.id == user_id).values(language=language))
+
+    async def chat_settings(self, chat: ChatRef) -> ChatSettings | None:
+        """What is stored about a chat, if anything."""
+        async with self._db.begin() as connection:
+            row = (
+                await connection.execute(
+                    select(chats.c.id, chats.c.language, chats.c.timezone, chats.c.active).where(
+                        chats.c.platform == chat.platform, chats.c.platform_chat_id == chat.chat_id
+                    )
+                )
+            ).first()
+        return ChatSettings(row.id, row.language, row.timezone, row.active) if row else None
+
+    async def mark_chat_inactive(self, platform: str, chat_id: str) -> None:
+        """The platform says we may no longer write here (blocked, removed): stop sending to it."""
+        async with self._db.begin() as connection:
+            await connection.execute(
+                update(chats)
+                .where(chats.c.platform == platform, chats.c.platform_chat_id == chat_id)
+                .values(active=False)
+            )
+
+    async def forget(self, user: UserRef) -> None:
+        """Delete everything stored about a person: their row, their private chats, their counters.
+
+        Later features add their own rows keyed by the user and chat; they cascade from these.
+        """
+        async with self._db.begin() as connection:
+            user_id = await self._user_id(connection, user)
+            await connection.execute(delete(flood_windows).where(flood_windows.c.user_key == flood_key(user)))
+            if user_id is None:
+                return
+            await connection.execute(delete(chats).where(chats.c.owner_user_id == user_id))
+            await connection.execute(delete(users).where(users.c.id == user_id))
+
+    async def rows_about(self, user: UserRef) -> int:
+        """How many rows mention this person (used by tests and /forget's confirmation)."""
+        async with self._db.begin() as connection:
+            user_id = await self._user_id(connection, user)
+            count = len(
+                (
+                    await connection.execute(
+                        select(flood_windows.c.user_key).where(flood_windows.c.user_key == flood_key(user))
+                    )
+                ).all()
+            )
+            if user_id is not None:
+                count += 1
+                count += len(
+                    (
+                        await connection.execute(select(chats.c.id).where(chats.c.owner_user_id == user_id))
+                    ).all()
+                )
+            return count

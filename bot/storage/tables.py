@@ -1,0 +1,95 @@
+"""The schema. Every timestamp is stored as UTC and read back timezone-aware.
+
+Portable SQL only: no SQLite-only or PostgreSQL-only types here (dialect differences live in
+``bot.storage.dialect``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC; SQLite's naive values come back marked as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to storage; use an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False),
+    Column("platform_user_id", String(64), nullable=False),
+    Column("language", String(16), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("platform", "platform_user_id", name="uq_users_platform_user"),
+)
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(32), nullable=False),
+    Column("platform_chat_id", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("language", String(16), nullable=True),
+    Column("timezone", String(64), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("owner_user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("platform", "platform_chat_id", name="uq_chats_platform_chat"),
+)
+
+flood_windows = Table(
+    "flood_windows",
+    metadata,
+    Column("user_key", String(100), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+)
+
+app_state = Table(
+    "app_state",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

@@ -1,0 +1,29 @@
+"""User-visible strings by key and language, from content/<lang>/ui.yaml."""
+
+from __future__ import annotations
+
+from bot.content.library import ContentLibrary
+
+
+class Texts:
+    """Looks up a UI string in a language (falling back to the default language) and fills placeholders."""
+
+    def __init__(self, content: ContentLibrary) -> None:
+        self._content = content
+
+    def say(self, lang: str, key: str, **params: object) -> str:
+        """The string ``key`` in ``lang``, with ``{placeholders}`` filled from ``params``.
+
+        Raises:
+            KeyError: when no language has the key (a content bug that ``content check`` and tests catch).
+        """
+        template = self._content.lang(lang).ui.strings.get(key)
+        if template is None:
+            template = self._content.lang(self._content.default_language).ui.strings[key]
+        return template.format(**params) if params else template
+
+    def command_descriptions(self, lang: str) -> dict[str, str]:
+        """Command name -> one-line description, in catalog order of the default language."""
+        own = self._content.lang(lang).ui.commands
+        default = self._content.lang(self._content.default_language).ui.commands
+        return {name: own.get(name, text) for name, text in default.items()}
