@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.answers.crisis import CrisisDetector
-from bot.answers.index import TopicIndex
+from bot.answers.index import OFF_TOPIC_PREFIX, TopicIndex
 from bot.answers.normalise import Normaliser
 from bot.content.library import ContentLibrary
 
@@ -64,7 +64,7 @@ class AnswerEngine:
         self._indexes: dict[str, TopicIndex] = {}
         for lang, language in content.languages.items():
             normaliser = Normaliser(lang, language.synonyms, language.stopwords)
-            self._indexes[lang] = TopicIndex(language.faq, normaliser)
+            self._indexes[lang] = TopicIndex(language.faq, normaliser, language.off_topic)
 
     def index(self, lang: str) -> TopicIndex:
         return self._indexes[self.content.resolve_language(lang)]
@@ -76,15 +76,17 @@ class AnswerEngine:
         if crisis_kind is not None:
             return Answer(AnswerKind.CRISIS, None, 1.0, crisis_kind=crisis_kind)
         index = self._indexes[code]
-        query = index.query_terms(text)
-        ranked = index.rank(query.terms)
+        terms = index.query_terms(text)
+        ranked = index.rank(terms)
         if not ranked or ranked[0].score <= 0:
             return Answer(AnswerKind.FALLBACK, None, 0.0, [])
         top = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (top.score - second) / top.score
-        confidence = calibrated_confidence(index.coverage(top.topic, query.terms), top.score, margin)
-        closest = [scored.topic for scored in ranked[:3] if scored.score > 0]
+        confidence = calibrated_confidence(index.coverage(top.topic, terms), top.score, margin)
+        closest = [s.topic for s in ranked if s.score > 0 and not s.topic.startswith(OFF_TOPIC_PREFIX)][:3]
+        if top.topic.startswith(OFF_TOPIC_PREFIX):
+            return Answer(AnswerKind.FALLBACK, None, round(min(confidence, 1 - confidence), 3), closest)
         if confidence < CONFIDENCE_THRESHOLD:
             return Answer(AnswerKind.FALLBACK, None, round(confidence, 3), closest)
         return Answer(AnswerKind.ANSWER, top.topic, round(confidence, 3), closest)

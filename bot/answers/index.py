@@ -1,27 +1,31 @@
-"""A per-language retrieval index over the FAQ: BM25 (bm25s) on phrasing-level documents, with typo repair.
+"""A per-language retrieval index over the FAQ: BM25 (bm25s) at three grains, with typo repair.
 
-Every way a topic can be asked (its canonical question, each alternative phrasing, its keywords, its
-label) is one short document, and the answer text is one more, weighted lower. A topic's score is the
-best of its phrasing documents plus a share of its answer document's score. Unknown query words of four
-or more letters are repaired to the closest word the index knows (rapidfuzz), so "pasword" finds
-"password".
+For each topic there are three kinds of BM25 document: every way the topic can be asked (its canonical
+question, each alternative phrasing, its keywords, its label) as a short document of its own; all of
+those together as one topic document; and the answer text. A topic's score is a weighted sum of its best
+phrasing, its topic document and its answer. Unknown query words of four or more letters are repaired
+to the closest word the index knows (rapidfuzz), so "pasword" finds "password".
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import bm25s
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from bot.answers.normalise import Normaliser, words
-from bot.content.models import FaqEntry
+from bot.content.models import FaqEntry, OffTopicIntent
 
-ANSWER_WEIGHT = 0.35
-"""How much the answer text counts next to the best-matching phrasing."""
+PHRASING_WEIGHT = 0.0
+TOPIC_WEIGHT = 1.0
+ANSWER_WEIGHT = 0.25
 TYPO_MIN_LENGTH = 4
-TYPO_MIN_SCORE = 80.0
+OFF_TOPIC_PREFIX = "off-topic:"
+"""Ranked ids of off-topic intents start with this; they are never answered, only used to refuse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,80 +36,116 @@ class Scored:
     score: float
 
 
-@dataclass(frozen=True, slots=True)
-class QueryTerms:
-    """A query after normalisation: its terms, and how many of them the index knows."""
-
-    terms: list[str]
-    known: int
-
-
 class TopicIndex:
     """The index of one language's FAQ entries."""
 
-    def __init__(self, entries: list[FaqEntry], normaliser: Normaliser) -> None:
+    def __init__(
+        self,
+        entries: list[FaqEntry],
+        normaliser: Normaliser,
+        off_topic: list[OffTopicIntent] | None = None,
+        weights: tuple[float, float, float] = (PHRASING_WEIGHT, TOPIC_WEIGHT, ANSWER_WEIGHT),
+    ) -> None:
         self.normaliser = normaliser
-        self.topics = [entry.id for entry in entries]
+        self.weights = weights
+        off_topic = off_topic or []
+        self.topics = [entry.id for entry in entries] + [OFF_TOPIC_PREFIX + intent.id for intent in off_topic]
         phrasing_docs: list[list[str]] = []
-        phrasing_owner: list[int] = []
+        owners: list[int] = []
+        topic_docs: list[list[str]] = []
         answer_docs: list[list[str]] = []
         surface: set[str] = set()
-        for position, entry in enumerate(entries):
-            texts = [entry.question, entry.label, *entry.phrasings, " ".join(entry.keywords)]
+        sources: list[tuple[list[str], str]] = [
+            ([entry.question, entry.label, *entry.phrasings, *entry.keywords], entry.answer)
+            for entry in entries
+        ]
+        sources += [
+            ([*intent.phrasings, *intent.keywords], " ".join(intent.keywords)) for intent in off_topic
+        ]
+        for position, (texts, answer) in enumerate(sources):
+            topic_doc: list[str] = []
             for text in texts:
-                phrasing_docs.append(normaliser.terms(text))
-                phrasing_owner.append(position)
+                terms = normaliser.terms(text)
+                phrasing_docs.append(terms)
+                owners.append(position)
+                topic_doc.extend(terms)
                 surface.update(normaliser.expand(words(text)))
-            answer_docs.append(normaliser.terms(entry.answer))
-            surface.update(words(entry.answer))
-        self._owner = np.array(phrasing_owner)
-        self._phrasings = bm25s.BM25()
-        self._phrasings.index(phrasing_docs, show_progress=False)
-        self._answers = bm25s.BM25()
-        self._answers.index(answer_docs, show_progress=False)
-        self.vocabulary = {term for doc in phrasing_docs + answer_docs for term in doc}
+            topic_docs.append(topic_doc)
+            answer_docs.append(normaliser.terms(answer))
+            surface.update(words(answer))
+        self._owner = np.array(owners)
+        self._phrasings = self._bm25(phrasing_docs)
+        self._topic_docs = self._bm25(topic_docs)
+        self._answers = self._bm25(answer_docs)
+        self._topic_terms = [set(topic_docs[i]) | set(answer_docs[i]) for i in range(len(sources))]
+        self.vocabulary = set().union(*self._topic_terms) if self._topic_terms else set()
+        count = len(entries)
+        document_frequency: dict[str, int] = {}
+        for terms in self._topic_terms[: len(entries)]:
+            for term in terms:
+                document_frequency[term] = document_frequency.get(term, 0) + 1
+        self._idf = {term: math.log((count + 1) / (df + 0.5)) for term, df in document_frequency.items()}
+        self._unknown_idf = math.log((count + 1) / 0.5)
         self._surface = sorted(
             word for word in surface if len(word) >= TYPO_MIN_LENGTH and not word.isdigit()
         )
-        self._topic_terms = [
-            {
-                term
-                for doc, owner in zip(phrasing_docs, phrasing_owner, strict=True)
-                if owner == i
-                for term in doc
-            }
-            | set(answer_docs[i])
-            for i in range(len(entries))
-        ]
+
+    @staticmethod
+    def _bm25(docs: list[list[str]]) -> bm25s.BM25:
+        index = bm25s.BM25()
+        index.index(docs, show_progress=False)
+        return index
 
     def _repair(self, token: str) -> str:
-        """The known word closest to an unknown one, or the word itself."""
+        """The known word closest to an unknown one, or the word itself.
+
+        A real word of the language is never "repaired" ("scores" stays "scores", not "stores"). A typo is
+        one slip (a letter missing, extra, wrong or two swapped; two slips in words of eight
+        letters or more) that rarely touches the first letter: "pasword" -> "password",
+        "recieve" -> "receive", but "tweet" stays "tweet" and "scores" does not become "store".
+        """
         if len(token) < TYPO_MIN_LENGTH or token.isdigit() or self.normaliser.stem(token) in self.vocabulary:
             return token
-        match = process.extractOne(token, self._surface, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE)
+        if self.normaliser.is_word(token):
+            return token
+        allowed = 2 if len(token) >= 8 else 1
+        candidates = [
+            word for word in self._surface if word[0] == token[0] and abs(len(word) - len(token)) <= allowed
+        ]
+        match = process.extractOne(token, candidates, scorer=OSA.distance, score_cutoff=allowed)
         return match[0] if match else token
 
-    def query_terms(self, text: str) -> QueryTerms:
-        """Normalise a query, repairing typos, and count the terms the index knows."""
+    def query_terms(self, text: str) -> list[str]:
+        """Normalise a query into index terms, repairing typos."""
         normaliser = self.normaliser
         tokens = normaliser.content_words(normaliser.expand(words(text)))
-        terms = [normaliser.stem(self._repair(token)) for token in tokens]
-        return QueryTerms(terms, sum(term in self.vocabulary for term in terms))
+        return [normaliser.stem(self._repair(token)) for token in tokens]
+
+    def idf(self, term: str) -> float:
+        """How rare a term is across topics; unknown terms count as the rarest."""
+        return self._idf.get(term, self._unknown_idf)
 
     def coverage(self, topic: str, terms: list[str]) -> float:
-        """The share of query terms that the topic's own documents contain."""
+        """The share of the query's weight (IDF) that the topic's own documents contain."""
         if not terms:
             return 0.0
         vocabulary = self._topic_terms[self.topics.index(topic)]
-        return sum(term in vocabulary for term in terms) / len(terms)
+        total = sum(self.idf(term) for term in terms)
+        return sum(self.idf(term) for term in terms if term in vocabulary) / total
 
     def rank(self, terms: list[str]) -> list[Scored]:
         """Every topic scored against the query terms, best first."""
-        if not terms:
+        known = [term for term in terms if term in self.vocabulary]
+        if not known:
             return []
-        phrasing_scores = self._phrasings.get_scores(terms)
+        phrasing_scores = self._phrasings.get_scores(known)
         best = np.zeros(len(self.topics))
         np.maximum.at(best, self._owner, phrasing_scores)
-        combined = best + ANSWER_WEIGHT * self._answers.get_scores(terms)
+        w_phrasing, w_topic, w_answer = self.weights
+        combined = (
+            w_phrasing * best
+            + w_topic * self._topic_docs.get_scores(known)
+            + w_answer * self._answers.get_scores(known)
+        )
         order = np.argsort(-combined, kind="stable")
         return [Scored(self.topics[i], float(combined[i])) for i in order]

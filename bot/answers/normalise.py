@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
+from spellchecker import SpellChecker
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_MENTION = re.compile(r"(?<![\w@])@\w+")
 _APOSTROPHES = re.compile(r"['’‘`´]")
 
 STEMMER_LANGUAGES = {
@@ -22,6 +24,14 @@ STEMMER_LANGUAGES = {
 }
 """Snowball stemmer names for the language codes content may ship."""
 
+DICTIONARY_LANGUAGES = {"en", "es", "fr", "de", "pt", "it"}
+"""Languages whose word lists pyspellchecker ships (used to tell a typo from a real word)."""
+
+
+@lru_cache(maxsize=8)
+def _dictionary(lang: str) -> SpellChecker | None:
+    return SpellChecker(language=lang, distance=1) if lang in DICTIONARY_LANGUAGES else None
+
 
 def fold(text: str) -> str:
     """Lower-case, drop apostrophes ("don't" -> "dont") and fold accents ("contraseña" -> "contrasena")."""
@@ -31,8 +41,8 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of a text."""
-    return _TOKEN.findall(fold(text))
+    """The folded words of a text; @mentions (the bot's name in a group) are not words."""
+    return _TOKEN.findall(fold(_MENTION.sub(" ", text)))
 
 
 class Normaliser:
@@ -65,6 +75,11 @@ class Normaliser:
 
     def stem(self, token: str) -> str:
         return self._stem(token)
+
+    def is_word(self, token: str) -> bool:
+        """Whether a folded token is a real word of the language (so not a typo to repair)."""
+        dictionary = _dictionary(self.lang)
+        return dictionary is not None and bool(dictionary.known([token]))
 
     def terms(self, text: str) -> list[str]:
         """Index terms: folded, expanded, stop words dropped, stemmed."""

@@ -10,6 +10,7 @@ from bot.content.models import (
     CrisisFile,
     CrisisSignalsFile,
     FaqFile,
+    OffTopicFile,
     SynonymsFile,
     TipsFile,
     UiFile,
@@ -43,4 +44,5 @@ KINDS: tuple[ContentKind, ...] = (
     ContentKind("crisis", "crisis.yaml", CrisisFile),
     ContentKind("crisis-signals", "crisis-signals.yaml", CrisisSignalsFile),
     ContentKind("synonyms", "synonyms.yaml", SynonymsFile, required=False),
+    ContentKind("off-topic", "off-topic.yaml", OffTopicFile, items_field="off_topic", required=False),
 )

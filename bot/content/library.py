@@ -10,6 +10,8 @@ from bot.content.models import (
     CrisisSignalsFile,
     FaqEntry,
     FaqFile,
+    OffTopicFile,
+    OffTopicIntent,
     SynonymsFile,
     Tip,
     TipsFile,
@@ -57,6 +59,12 @@ class LanguageContent:
             if isinstance(f, SynonymsFile):
                 merged.update({key.lower(): value.lower() for key, value in f.synonyms.items()})
         return merged
+
+    @property
+    def off_topic(self) -> list[OffTopicIntent]:
+        return [
+            intent for f in self._of("off-topic") if isinstance(f, OffTopicFile) for intent in f.off_topic
+        ]
 
     @property
     def stopwords(self) -> list[str]:

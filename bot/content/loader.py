@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,49 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _validate_file(path: Path, model: type[BaseModel], problems: list[Problem]) -> Located | None:
-    """Parse and validate one YAML file; every problem found is appended."""
+def _item_model(model: type[BaseModel], items_field: str) -> type[BaseModel] | None:
+    """The model of one entry of a list field (``Tip`` for ``TipsFile.tips``)."""
+    annotation = model.model_fields[items_field].annotation
+    args = typing.get_args(annotation)
+    return args[0] if args and isinstance(args[0], type) and issubclass(args[0], BaseModel) else None
+
+
+def _valid_items_only(model: type[BaseModel], items_field: str | None, data: Any) -> BaseModel | None:
+    """The file rebuilt from its valid entries, so cross-file checks still see them."""
+    if items_field is None or not isinstance(data, dict) or not isinstance(data.get(items_field), list):
+        return None
+    item_model = _item_model(model, items_field)
+    if item_model is None:
+        return None
+    kept = []
+    for item in data[items_field]:
+        try:
+            kept.append(item_model.model_validate(item))
+        except ValidationError:
+            continue
+    try:
+        return model.model_validate({**data, items_field: [item.model_dump() for item in kept]})
+    except ValidationError:
+        return None
+
+
+def _validate_file(
+    path: Path, model: type[BaseModel], problems: list[Problem], items_field: str | None = None
+) -> Located | None:
+    """Parse and validate one YAML file; every problem found is appended.
+
+    For files that list entries, the valid entries are still returned when others are broken, so
+    that later checks (duplicate ids, references) report their problems in the same run.
+    """
     try:
         data, node = read_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+        context = getattr(error, "context_mark", None)
+        if context is not None and context.line + 1 != line:
+            reason += f" (in what starts on line {context.line + 1})"
         problems.append(Problem(path, line, f"not valid YAML: {reason}"))
         return None
     except (OSError, UnicodeDecodeError) as error:
@@ -104,7 +140,8 @@ def _validate_file(path: Path, model: type[BaseModel], problems: list[Problem]) 
             elif item["type"] == "missing":
                 message = "missing field"
             problems.append(Problem(path, line_of(node, loc), f"{where}: {message}"))
-        return None
+        partial = _valid_items_only(model, items_field, data)
+        return Located(path, node, partial) if partial is not None else None
 
 
 def _language_dirs(root: Path) -> list[Path]:
@@ -138,7 +175,7 @@ def read_content(root: Path = DEFAULT_CONTENT_DIR, kinds: tuple[ContentKind, ...
                     Problem(lang_dir / kind.pattern, 1, f"missing: every language needs its {kind.name} file")
                 )
             for path in paths:
-                located = _validate_file(path, kind.model, result.problems)
+                located = _validate_file(path, kind.model, result.problems, kind.items_field)
                 if located is not None:
                     per_kind.setdefault(kind.name, []).append(located)
         result.files[lang_dir.name] = per_kind

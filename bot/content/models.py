@@ -107,6 +107,24 @@ class SynonymsFile(Strict):
     stopwords: list[NonEmpty] = Field(default_factory=list)
 
 
+class OffTopicIntent(Strict):
+    """A kind of request the bot does not answer (weather, recipes, device tech support...).
+
+    The answer engine indexes these next to the FAQ, so a question that looks more like one of these
+    than like any safety topic is honestly refused.
+    """
+
+    id: Slug
+    phrasings: Annotated[list[NonEmpty], Field(min_length=3)]
+    keywords: Annotated[list[NonEmpty], Field(min_length=1)]
+
+
+class OffTopicFile(Strict):
+    """content/<lang>/off-topic.yaml"""
+
+    off_topic: list[OffTopicIntent]
+
+
 class UiFile(Strict):
     """content/<lang>/ui.yaml: every user-visible string the code shows, by key, and command descriptions."""
 

@@ -1,0 +1,32 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import Core
+from bot.content.library import ContentLibrary
+from bot.content.loader import load_content
+from tests.auxil.core import FakeClock, make_core
+
+
+@pytest.fixture(scope="session")
+def content() -> ContentLibrary:
+    """The shipped content, loaded once."""
+    return load_content()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def core(tmp_path: Path, content: ContentLibrary, clock: FakeClock) -> AsyncIterator[Core]:
+    """A real core on a fresh SQLite database."""
+    built = await make_core(tmp_path, content, clock)
+    yield built
+    await built.close()

@@ -1,0 +1,73 @@
+"""Settings: a wrong value stops start-up with one clear line naming it; secrets never appear."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+BAD = [
+    (
+        "SAFETYBOT_DEFAULT_TZ",
+        "Mars/Olympus",
+        "setting SAFETYBOT_DEFAULT_TZ: unknown time zone 'Mars/Olympus'",
+    ),
+    ("DATABASE_URL", "not a url at all", "setting DATABASE_URL: is not a database URL"),
+    ("DATABASE_URL", "mysql://u:pw@h/db", "setting DATABASE_URL: must be a SQLite or PostgreSQL URL"),
+    ("SAFETYBOT_ADMINS", "telegram:1,bob", "setting SAFETYBOT_ADMINS: expects platform:user_id entries"),
+    ("TELEGRAM_API_BASE_URL", "ftp://example", "setting TELEGRAM_API_BASE_URL: must be an http(s) URL"),
+    ("LOG_LEVEL", "LOUD", "setting LOG_LEVEL: must be one of"),
+    ("SAFETYBOT_FLOOD_LIMIT_PER_MINUTE", "0", "setting SAFETYBOT_FLOOD_LIMIT_PER_MINUTE:"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), BAD)
+def test_bad_setting_is_one_clear_line(name: str, value: str, message: str, monkeypatch) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_database_password_is_never_shown(monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://user:hunter2secret@host/db")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(_env_file=None)
+    assert "hunter2secret" not in str(caught.value)
+
+
+def test_admins_and_defaults(monkeypatch) -> None:
+    monkeypatch.setenv("SAFETYBOT_ADMINS", "telegram:123, discord:456")
+    settings = load_settings(_env_file=None)
+    assert settings.is_organizer("telegram", "123")
+    assert not settings.is_organizer("telegram", "456")
+    assert settings.database_url_text.startswith("sqlite+aiosqlite:///")
+
+
+def test_cli_reports_bad_setting_without_traceback_or_secret(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SAFETYBOT_DATA_DIR": str(tmp_path),
+        "SAFETYBOT_DEFAULT_TZ": "Nowhere/Land",
+        "TELEGRAM_BOT_TOKEN": "123456:SECRET-TOKEN-VALUE",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "safetybot: setting SAFETYBOT_DEFAULT_TZ: unknown time zone 'Nowhere/Land'; "
+        "use an IANA name such as Europe/Madrid or UTC"
+    ]
+    assert "SECRET-TOKEN-VALUE" not in result.stdout + result.stderr
