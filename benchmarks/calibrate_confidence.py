@@ -84,7 +84,14 @@ def main() -> None:
         labels.append(0)
     x, y = np.array(rows), np.array(labels, dtype=float)
     weights = fit(x, y)
-    print("_BIAS = %.3f\n_W_COVERAGE = %.3f\n_W_SCORE = %.3f\n_W_MARGIN = %.3f" % tuple(weights))
+    bias, w_coverage, w_score, w_margin = weights
+    for name, value in (
+        ("_BIAS", bias),
+        ("_W_COVERAGE", w_coverage),
+        ("_W_SCORE", w_score),
+        ("_W_MARGIN", w_margin),
+    ):
+        print(f"{name} = {value:.3f}")
     design = np.hstack([np.ones((len(x), 1)), x])
     p = 1 / (1 + np.exp(-design @ weights))
     n_neg = len(negatives)
@@ -93,7 +100,8 @@ def main() -> None:
         answered_right = np.mean((pos_p >= threshold) & (pos_y == 1))
         refused = np.mean(neg_p < threshold)
         print(
-            f"threshold {threshold}: right answers {answered_right:.1%} of topic questions, refused {refused:.1%} of out-of-scope"
+            f"threshold {threshold}: right answers {answered_right:.1%} of topic questions,",
+            f"refused {refused:.1%} of out-of-scope",
         )
 
 

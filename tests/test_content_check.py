@@ -46,7 +46,8 @@ def test_broken_content_reports_every_problem_with_file_and_line() -> None:
         f"{base}/en/tips.yaml:9: tip 'tip-three': category 'astrology' is not in the catalog",
         f"{base}/en/tips.yaml:13: tips[3].text: String should have at least 20 characters",
         f"{base}/en/tips.yaml:14: tips[3].colour: unknown field",
-        f"{base}/en/ui.yaml:3: string 'button.topics' is a button label of 58 characters; at most {MAX_BUTTON_LABEL}",
+        f"{base}/en/ui.yaml:3: string 'button.topics' is a button label of 58 characters; "
+        f"at most {MAX_BUTTON_LABEL}",
     }
     assert expected <= lines, sorted(expected - lines)
 
