@@ -84,13 +84,8 @@ def main() -> None:
         labels.append(0)
     x, y = np.array(rows), np.array(labels, dtype=float)
     weights = fit(x, y)
-    bias, w_coverage, w_score, w_margin = weights
-    for name, value in (
-        ("_BIAS", bias),
-        ("_W_COVERAGE", w_coverage),
-        ("_W_SCORE", w_score),
-        ("_W_MARGIN", w_margin),
-    ):
+    names = ("_BIAS", "_W_COVERAGE", "_W_SCORE", "_W_MARGIN")
+    for name, value in zip(names, weights, strict=True):
         print(f"{name} = {value:.3f}")
     design = np.hstack([np.ones((len(x), 1)), x])
     p = 1 / (1 + np.exp(-design @ weights))

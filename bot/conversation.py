@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from bot.events import ButtonPress, Command, Incoming, TextMessage
 from bot.features import answers, language, privacy, tips, topics, upcoming, welcome
-from bot.features.base import ButtonHandler, CommandHandler, Feature, Services, Turn
+from bot.features.base import AdminCheck, ButtonHandler, CommandHandler, Feature, Services, Turn
 from bot.flood import FloodGate, FloodVerdict
 from bot.payloads import PayloadRejected
 
@@ -51,22 +51,33 @@ class Conversation:
         return True
 
     async def language_for(self, event: Incoming) -> str:
-        """The person's chosen language, else their platform's when shipped, else the default."""
+        """A group's chosen language, else the person's, else their platform's, else the default."""
         content = self.services.content
-        stored = await self.services.people.language_of(event.user)
+        people = self.services.people
+        if not event.chat.is_private:
+            chat = await people.chat_settings(event.chat)
+            if chat is not None and chat.language in content.languages:
+                return chat.language
+        stored = await people.language_of(event.user)
         if stored and stored in content.languages:
             return stored
         return content.resolve_language(event.user.language_hint)
 
-    async def handle(self, event: Incoming) -> list:
-        """The replies to one event (possibly none)."""
+    async def handle(self, event: Incoming, *, admin_check: AdminCheck | None = None) -> list:
+        """The replies to one event (possibly none).
+
+        Args:
+            event: what the person did.
+            admin_check: how to ask the platform whether the sender administers the group; called only
+                when a group setting is being changed.
+        """
         if not self.is_for_bot(event):
             return []
         verdict = await self.flood.check(event.user, event.at)
         if verdict is FloodVerdict.DROP:
             return []
         lang = await self.language_for(event)
-        turn = Turn(event, lang, self.services)
+        turn = Turn(event, lang, self.services, admin_check)
         if verdict is FloodVerdict.NOTIFY:
             return [turn.reply(turn.say("flood.notice"))]
         try:

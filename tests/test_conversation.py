@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.app import Core
 from bot.content.library import ContentLibrary
+from bot.events import Command
 from bot.features.privacy import CONFIRM_WINDOW
 from tests.auxil.core import FakeClock, group_member, labels_of, make_core, private_person, text_of
 
@@ -217,3 +218,31 @@ async def test_stale_payload_from_another_deployment_secret_is_rejected(
 
 def test_confirm_window_is_reasonable() -> None:
     assert timedelta(minutes=1) <= CONFIRM_WINDOW <= timedelta(hours=1)
+
+
+async def test_group_language_is_a_group_setting_for_admins_only(core: Core, clock: FakeClock) -> None:
+    asked: list[str] = []
+
+    async def platform_says(event) -> bool:
+        asked.append(event.user.user_id)
+        return event.user.user_id == "4001"
+
+    admin = group_member(core, clock, "4001", group_id="-900")
+    member = group_member(core, clock, "4002", group_id="-900")
+    member_event_reply = await core.conversation.handle(
+        Command(member.user, member.chat, clock.now(), "language", ("en",)),
+        admin_check=platform_says,
+    )
+    assert text_of(member_event_reply) == "Only this group's admins can change its settings."
+    assert await core.services.people.chat_settings(member.chat) is None
+    admin_reply = await core.conversation.handle(
+        Command(admin.user, admin.chat, clock.now(), "language", ("en",)),
+        admin_check=platform_says,
+    )
+    assert "in this group" in text_of(admin_reply)
+    settings = await core.services.people.chat_settings(admin.chat)
+    assert settings is not None and settings.language == "en"
+    assert asked == ["4002", "4001"]
+    # Showing the current language needs no admin rights and asks nobody.
+    assert "English" in text_of(await member.command("language"))
+    assert asked == ["4002", "4001"]

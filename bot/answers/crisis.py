@@ -2,8 +2,10 @@
 
 The patterns are language data in content/<lang>/crisis-signals.yaml. Innocent phrases ("kill a
 background app", "this game is killing me") are blanked out first; then any signal pattern marks the
-message as a crisis. Each language is checked with its own patterns and the default language's, since
-people in distress switch languages.
+message as a crisis; failing that, weighted cues are added up, so indirect messages that combine
+several warning signs ("feel trapped", "only one way out") are caught though no single phrase is.
+Each language is checked with its own patterns and the default language's, since people in distress
+switch languages. When in doubt the detector errs towards offering help.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from bot.content.library import ContentLibrary
 class _Patterns:
     innocent: tuple[re.Pattern[str], ...]
     signals: tuple[tuple[str, re.Pattern[str]], ...]
+    cues: tuple[tuple[str, int, re.Pattern[str]], ...]
+    cue_threshold: int
 
 
 def _prepare(text: str) -> str:
@@ -41,6 +45,8 @@ class CrisisDetector:
                 signals=tuple(
                     (kind, re.compile(p)) for kind, patterns in signals_file.signals.items() for p in patterns
                 ),
+                cues=tuple((cue.kind, cue.weight, re.compile(cue.pattern)) for cue in signals_file.cues),
+                cue_threshold=signals_file.cue_threshold,
             )
 
     def detect(self, text: str, lang: str | None = None) -> str | None:
@@ -56,4 +62,10 @@ class CrisisDetector:
             for kind, signal in patterns.signals:
                 if signal.search(cleaned):
                     return kind
+            weights: dict[str, int] = {}
+            for kind, weight, cue in patterns.cues:
+                if cue.search(cleaned):
+                    weights[kind] = weights.get(kind, 0) + weight
+            if sum(weights.values()) >= patterns.cue_threshold:
+                return max(weights, key=lambda kind: weights[kind])
         return None

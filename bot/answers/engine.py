@@ -16,10 +16,10 @@ CONFIDENCE_THRESHOLD = 0.5
 
 # Logistic calibration of the confidence (fitted on tests/eval/en-dev.yaml, never on the held-out set):
 # how much of the query the best topic explains, how strong its BM25 score is, and how far it leads.
-_BIAS = -6.0
-_W_COVERAGE = 6.5
-_W_SCORE = 1.6
-_W_MARGIN = 2.0
+_BIAS = -5.895
+_W_COVERAGE = 1.208
+_W_SCORE = 2.978
+_W_MARGIN = 3.765
 
 
 class AnswerKind(StrEnum):

@@ -20,7 +20,7 @@ from rapidfuzz.distance import OSA
 from bot.answers.normalise import Normaliser, words
 from bot.content.models import FaqEntry, OffTopicIntent
 
-PHRASING_WEIGHT = 0.0
+PHRASING_WEIGHT = 0.25
 TOPIC_WEIGHT = 1.0
 ANSWER_WEIGHT = 0.25
 TYPO_MIN_LENGTH = 4

@@ -219,7 +219,11 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
         # Crisis signals must be valid regular expressions
         for located in kinds.get("crisis-signals", []):
             assert isinstance(located.model, CrisisSignalsFile)
-            groups = {"signals": located.model.signals, "innocent": {"innocent": located.model.innocent}}
+            groups = {
+                "signals": located.model.signals,
+                "innocent": {"innocent": located.model.innocent},
+                "cues": {"cues": [cue.pattern for cue in located.model.cues]},
+            }
             for section, mapping in groups.items():
                 for name, patterns in mapping.items():
                     for index, pattern in enumerate(patterns):

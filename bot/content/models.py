@@ -89,15 +89,26 @@ class CrisisFile(Strict):
     sextortion_resources: list[CrisisResource] = Field(default_factory=list)
 
 
-class CrisisSignalsFile(Strict):
-    """content/<lang>/crisis-signals.yaml: regular expressions that mark a message as a crisis.
+class CrisisCue(Strict):
+    """A word or phrase that suggests risk; cues add up, and enough of them mark a crisis."""
 
-    ``signals`` fire on a match; ``except`` patterns, matched first, remove innocent uses
-    ("kill a background app") from the text before the signals are tried.
+    pattern: NonEmpty
+    weight: Annotated[int, Field(ge=1, le=10)]
+    kind: Slug = "suicide-or-self-harm"
+
+
+class CrisisSignalsFile(Strict):
+    """content/<lang>/crisis-signals.yaml: what marks a message as coming from someone in crisis.
+
+    ``innocent`` patterns are blanked out first ("kill a background app"). Then any ``signals`` pattern
+    fires on its own; otherwise the weights of the ``cues`` found are added up and fire at
+    ``cue_threshold`` ("trapped" and "one way out" together, though neither alone).
     """
 
     signals: dict[Slug, Annotated[list[NonEmpty], Field(min_length=1)]]
     innocent: list[NonEmpty] = Field(default_factory=list)
+    cues: list[CrisisCue] = Field(default_factory=list)
+    cue_threshold: Annotated[int, Field(ge=1)] = 4
 
 
 class SynonymsFile(Strict):

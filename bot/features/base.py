@@ -30,6 +30,10 @@ class Services:
     clock: Clock
 
 
+AdminCheck = Callable[[Incoming], Awaitable[bool]]
+"""Asks the platform whether the sender administers the group (adapters supply it; called lazily)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
     """One incoming event being handled, with helpers to build replies in the person's language."""
@@ -37,6 +41,16 @@ class Turn:
     event: Incoming
     lang: str
     services: Services
+    admin_check: AdminCheck | None = None
+
+    async def may_change_chat_settings(self) -> bool:
+        """Anyone may change a private chat's settings; in a group only its admins."""
+        chat = self.event.chat
+        if chat.is_private:
+            return True
+        if chat.sender_is_admin is not None:
+            return chat.sender_is_admin
+        return await self.admin_check(self.event) if self.admin_check is not None else False
 
     def say(self, key: str, **params: object) -> str:
         return self.services.texts.say(self.lang, key, **params)

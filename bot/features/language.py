@@ -13,10 +13,16 @@ def _name(turn: Turn, code: str) -> str:
 
 
 async def _set(turn: Turn, code: str) -> list[Outgoing]:
+    """In a private chat: the person's language. In a group: the group's, which only its admins set."""
     event = turn.event
-    await turn.services.people.set_language(event.user, code, turn.services.clock.now())
-    confirmed = turn.services.texts.say(code, "language.set", language=_name(turn, code))
-    return [turn.reply(confirmed)]
+    people, now = turn.services.people, turn.services.clock.now()
+    if event.chat.is_private:
+        await people.set_language(event.user, code, now)
+        return [turn.reply(turn.services.texts.say(code, "language.set", language=_name(turn, code)))]
+    if not await turn.may_change_chat_settings():
+        return [turn.reply(turn.say("group.admins_only"), private=True)]
+    await people.set_chat_language(event.chat, event.user, code, now)
+    return [turn.reply(turn.services.texts.say(code, "language.set_group", language=_name(turn, code)))]
 
 
 async def language(turn: Turn, command: Command) -> list[Outgoing]:

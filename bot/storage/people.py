@@ -98,6 +98,12 @@ class PeopleStore:
             user_id = await self.ensure_user(connection, user, now)
             await connection.execute(update(users).where(users.c.id == user_id).values(language=language))
 
+    async def set_chat_language(self, chat: ChatRef, user: UserRef, language: str, now: datetime) -> None:
+        """Remember a group's language (its admins choose it)."""
+        async with self._db.begin() as connection:
+            chat_id = await self.ensure_chat(connection, chat, user, now)
+            await connection.execute(update(chats).where(chats.c.id == chat_id).values(language=language))
+
     async def chat_settings(self, chat: ChatRef) -> ChatSettings | None:
         """What is stored about a chat, if anything."""
         async with self._db.begin() as connection:

@@ -72,7 +72,7 @@ def private_person(
 
 
 def group_member(
-    core: Core, clock: FakeClock, user_id: str, group_id: str = "-500", *, admin: bool = False
+    core: Core, clock: FakeClock, user_id: str, group_id: str = "-500", *, admin: bool | None = None
 ) -> Person:
     user = UserRef("test", user_id, display_name=f"user{user_id}", language_hint="en")
     return Person(core, clock, user, ChatRef("test", group_id, ChatKind.GROUP, sender_is_admin=admin))
