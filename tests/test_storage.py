@@ -95,6 +95,13 @@ async def test_mark_chat_inactive(core: Core, clock: FakeClock) -> None:
     chat = ChatRef("test", "-7", ChatKind.GROUP)
     async with core.db.begin() as connection:
         await core.services.people.ensure_chat(connection, chat, UserRef("test", "1"), clock.now())
-    await core.services.people.mark_chat_inactive("test", "-7")
+    await core.services.people.mark_chat_inactive(chat, clock.now())
     settings = await core.services.people.chat_settings(chat)
+    assert settings is not None and settings.active is False
+    await core.services.people.reactivate_chat(chat)
+    settings = await core.services.people.chat_settings(chat)
+    assert settings is not None and settings.active is True
+    never_seen = ChatRef("test", "555", ChatKind.PRIVATE)
+    await core.services.people.mark_chat_inactive(never_seen, clock.now())
+    settings = await core.services.people.chat_settings(never_seen)
     assert settings is not None and settings.active is False

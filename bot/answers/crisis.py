@@ -49,23 +49,53 @@ class CrisisDetector:
                 cue_threshold=signals_file.cue_threshold,
             )
 
-    def detect(self, text: str, lang: str | None = None) -> str | None:
-        """The kind of crisis signalled (e.g. "self-harm"), or None."""
-        prepared = _prepare(text)
+    def _order(self, lang: str | None) -> list[str]:
         order = [code for code in (lang, self._default) if code in self._by_lang]
-        order += [code for code in self._by_lang if code not in order]
-        for code in order:
+        return order + [code for code in self._by_lang if code not in order]
+
+    @staticmethod
+    def _clean(prepared: str, patterns: _Patterns) -> str:
+        for innocent in patterns.innocent:
+            prepared = innocent.sub(" ", prepared)
+        return prepared
+
+    @staticmethod
+    def _cue_weights(cleaned: str, patterns: _Patterns) -> dict[str, int]:
+        weights: dict[str, int] = {}
+        for kind, weight, cue in patterns.cues:
+            if cue.search(cleaned):
+                weights[kind] = weights.get(kind, 0) + weight
+        return weights
+
+    def detect(self, text: str, lang: str | None = None) -> str | None:
+        """The kind of crisis signalled (e.g. "suicide-or-self-harm"), or None."""
+        prepared = _prepare(text)
+        for code in self._order(lang):
             patterns = self._by_lang[code]
-            cleaned = prepared
-            for innocent in patterns.innocent:
-                cleaned = innocent.sub(" ", cleaned)
+            cleaned = self._clean(prepared, patterns)
             for kind, signal in patterns.signals:
                 if signal.search(cleaned):
                     return kind
-            weights: dict[str, int] = {}
-            for kind, weight, cue in patterns.cues:
-                if cue.search(cleaned):
-                    weights[kind] = weights.get(kind, 0) + weight
+            weights = self._cue_weights(cleaned, patterns)
             if sum(weights.values()) >= patterns.cue_threshold:
                 return max(weights, key=lambda kind: weights[kind])
         return None
+
+    def concern(self, text: str, lang: str | None = None) -> int:
+        """How many risk cues a message carries (their summed weight), below the crisis threshold too.
+
+        The engine uses it as a safety net: a message it cannot place that still carries risk cues gets
+        the crisis resources first, gently, rather than a shrug.
+        """
+        prepared = _prepare(text)
+        return max(
+            (
+                sum(
+                    self._cue_weights(
+                        self._clean(prepared, self._by_lang[code]), self._by_lang[code]
+                    ).values()
+                )
+                for code in self._order(lang)
+            ),
+            default=0,
+        )

@@ -14,6 +14,11 @@ from bot.content.library import ContentLibrary
 CONFIDENCE_THRESHOLD = 0.5
 """Below this the engine says it cannot answer and offers the closest topics instead."""
 
+CONCERN_FOR_UNCLEAR = 3
+"""A message the engine cannot place that carries risk cues of at least this weight is treated as a
+possible crisis: the person gets the crisis resources first, with a gentler opening."""
+POSSIBLE_CRISIS = "possible"
+
 # Logistic calibration of the confidence (fitted on tests/eval/en-dev.yaml, never on the held-out set):
 # how much of the query the best topic explains, how strong its BM25 score is, and how far it leads.
 _BIAS = -5.895
@@ -75,6 +80,13 @@ class AnswerEngine:
         crisis_kind = self.crisis.detect(text, code)
         if crisis_kind is not None:
             return Answer(AnswerKind.CRISIS, None, 1.0, crisis_kind=crisis_kind)
+        retrieved = self._retrieve(text, code)
+        if retrieved.kind is AnswerKind.FALLBACK and self.crisis.concern(text, code) >= CONCERN_FOR_UNCLEAR:
+            return Answer(AnswerKind.CRISIS, None, 1.0, crisis_kind=POSSIBLE_CRISIS)
+        return retrieved
+
+    def _retrieve(self, text: str, code: str) -> Answer:
+        """The best topic for a question, or a fallback with the closest topics."""
         index = self._indexes[code]
         terms = index.query_terms(text)
         ranked = index.rank(terms)

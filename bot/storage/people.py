@@ -116,13 +116,28 @@ class PeopleStore:
             ).first()
         return ChatSettings(row.id, row.language, row.timezone, row.active) if row else None
 
-    async def mark_chat_inactive(self, platform: str, chat_id: str) -> None:
-        """The platform says we may no longer write here (blocked, removed): stop sending to it."""
+    async def mark_chat_inactive(self, chat: ChatRef, now: datetime) -> None:
+        """The platform says we may no longer write here (blocked, removed): stop sending to it.
+
+        The chat is recorded even when it was not stored before, so no later delivery tries it; for a
+        private chat the platform's chat id is the person's id, so /forget removes it too.
+        """
+        async with self._db.begin() as connection:
+            owner = UserRef(chat.platform, chat.chat_id)
+            chat_id = await self.ensure_chat(connection, chat, owner, now)
+            await connection.execute(update(chats).where(chats.c.id == chat_id).values(active=False))
+
+    async def reactivate_chat(self, chat: ChatRef) -> None:
+        """The person wrote again (unblocked the bot, or re-added it): the chat is reachable again."""
         async with self._db.begin() as connection:
             await connection.execute(
                 update(chats)
-                .where(chats.c.platform == platform, chats.c.platform_chat_id == chat_id)
-                .values(active=False)
+                .where(
+                    chats.c.platform == chat.platform,
+                    chats.c.platform_chat_id == chat.chat_id,
+                    chats.c.active.is_(False),
+                )
+                .values(active=True)
             )
 
     async def forget(self, user: UserRef) -> None:
