@@ -116,9 +116,10 @@ def _load_engine(settings: Settings):
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answers.engine import AnswerKind
-    from bot.app import content_dir  # noqa: F401
+    from bot.answers.engine import POSSIBLE_CRISIS, Answer, AnswerKind
+    from bot.features.answers import answer_text, crisis_text
     from bot.markup import plain_text
+    from bot.texts import Texts
 
     try:
         settings = load_settings()
@@ -129,20 +130,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(error.report(), file=sys.stderr)
         return 1
     lang = content.resolve_language(args.lang)
-    texts = content.lang(lang).ui.strings
+    texts = Texts(content)
 
-    def reply_text(answer) -> str:  # noqa: ANN001
-        if answer.kind is AnswerKind.ANSWER:
+    def reply_text(answer: Answer) -> str:
+        if answer.kind is AnswerKind.ANSWER and answer.topic is not None:
             entry = content.faq_entry(lang, answer.topic)
-            return plain_text(entry.answer.strip()) if entry else ""
+            return plain_text(answer_text(content, texts, lang, entry)) if entry else ""
         if answer.kind is AnswerKind.CRISIS:
-            resources = content.lang(lang).crisis
-            lines = [texts["crisis.intro"], texts["crisis.emergency"]]
-            if resources:
-                lines += [f"- {r.name} ({r.region}): {r.contact}" for r in resources.resources]
-            lines.append(texts["crisis.outro"])
-            return plain_text("\n".join(lines))
-        return plain_text(texts["fallback.no_suggestions"])
+            possible = answer.crisis_kind == POSSIBLE_CRISIS
+            return plain_text(crisis_text(content, texts, lang, possible=possible))
+        key = "fallback.with_suggestions" if answer.closest else "fallback.no_suggestions"
+        labels = [entry.label for topic in answer.closest if (entry := content.faq_entry(lang, topic))]
+        return plain_text("\n".join([texts.say(lang, key), *(f"- {label}" for label in labels)]))
 
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     for question in questions:

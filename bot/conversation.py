@@ -90,11 +90,10 @@ class Conversation:
         event = turn.event
         match event:
             case TextMessage(text=text):
-                if self.services.engine.crisis.detect(text, turn.lang):
-                    return answers.crisis_reply(turn)
                 return answers.answer_question(turn, text)
             case Command(name=name):
                 if event.args and self.services.engine.crisis.detect(event.arg_text, turn.lang):
+                    # Crisis first, whatever the command: "/tip i want to die" gets help, not a tip.
                     return answers.crisis_reply(turn)
                 handler = self.commands.get(name.lower())
                 if handler is None:

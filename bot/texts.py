@@ -20,6 +20,7 @@ class Texts:
         template = self._content.lang(lang).ui.strings.get(key)
         if template is None:
             template = self._content.lang(self._content.default_language).ui.strings[key]
+        template = template.strip("\n")
         return template.format(**params) if params else template
 
     def command_descriptions(self, lang: str) -> dict[str, str]:

@@ -75,11 +75,9 @@ class ConsoleChat:
 
     async def run(self) -> None:
         """Chat until end of input or Ctrl-C."""
+        texts, lang = self.core.services.texts, self.user.language_hint or "en"
         if self.interactive:
-            self.stdout.write(
-                "safetybot console chat. Type a question, a /command, or a number to press a button.\n"
-            )
-            self.stdout.write("Try /start. Ctrl-D or Ctrl-C to leave.\n")
+            self.stdout.write(texts.say(lang, "console.intro") + "\n")
         try:
             while True:
                 line = await self._read_line()
@@ -93,5 +91,5 @@ class ConsoleChat:
             pass
         finally:
             if self.interactive:
-                self.stdout.write("\nBye! Stay safe.\n")
+                self.stdout.write("\n" + texts.say(lang, "console.bye") + "\n")
             self.stdout.flush()

@@ -59,6 +59,7 @@ class Normaliser:
         self.synonyms = {fold(key): words(value) for key, value in synonyms.items()}
         self.stopwords = {fold(word) for word in stopwords}
         self._stemmer = Stemmer.Stemmer(STEMMER_LANGUAGES.get(lang, "english"))
+        self._dictionary = _dictionary(lang)  # loaded now, so the first question is not the slow one
         self._stem = lru_cache(maxsize=50_000)(self._stemmer.stemWord)
 
     def expand(self, tokens: list[str]) -> list[str]:
@@ -78,8 +79,7 @@ class Normaliser:
 
     def is_word(self, token: str) -> bool:
         """Whether a folded token is a real word of the language (so not a typo to repair)."""
-        dictionary = _dictionary(self.lang)
-        return dictionary is not None and bool(dictionary.known([token]))
+        return self._dictionary is not None and bool(self._dictionary.known([token]))
 
     def terms(self, text: str) -> list[str]:
         """Index terms: folded, expanded, stop words dropped, stemmed."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from bot.answers.engine import AnswerKind
-from bot.content.models import CrisisResource
+from bot.answers.engine import POSSIBLE_CRISIS, AnswerKind
+from bot.content.library import ContentLibrary
+from bot.content.models import CrisisResource, FaqEntry
 from bot.events import ButtonPress, Command
 from bot.features.base import Feature, Turn
 from bot.payloads import Payload
 from bot.replies import Choice, Outgoing
+from bot.texts import Texts
 
 TOPIC_ACTION = "t"
 
@@ -19,15 +21,41 @@ def topic_button(turn: Turn, topic_id: str) -> Choice:
     return turn.button(label, TOPIC_ACTION, topic_id)
 
 
-def answer_reply(turn: Turn, topic_id: str) -> list[Outgoing]:
-    """The FAQ answer for a topic, with its sources and up to two related topics as buttons."""
-    entry = turn.services.content.faq_entry(turn.lang, topic_id)
-    if entry is None:
-        return [turn.reply(turn.say("error.expired_button"))]
+def answer_text(content: ContentLibrary, texts: Texts, lang: str, entry: FaqEntry) -> str:
+    """An FAQ answer as a message: the question, the answer, its sources."""
     sources = "\n".join(
         f"- [{source.title}]({source.url})" if source.url else f"- {source.title}" for source in entry.sources
     )
-    text = f"**{entry.question}**\n\n{entry.answer.strip()}\n\n_{turn.say('answer.sources')}_\n{sources}"
+    return (
+        f"**{entry.question}**\n\n{entry.answer.strip()}\n\n_{texts.say(lang, 'answer.sources')}_\n{sources}"
+    )
+
+
+def crisis_text(content: ContentLibrary, texts: Texts, lang: str, *, possible: bool = False) -> str:
+    """Crisis resources as a message, in the person's language.
+
+    ``possible``: the message was unclear but carried risk cues, so the opening is gentler and the
+    person is told how to carry on if they meant something else.
+    """
+    crisis = content.lang(lang).crisis
+    lines = [texts.say(lang, "crisis.intro_possible" if possible else "crisis.intro"), ""]
+    lines += [texts.say(lang, "crisis.emergency"), ""]
+    if crisis is not None:
+        lines.append(texts.say(lang, "crisis.resources"))
+        lines.extend(_resource_line(resource) for resource in crisis.resources)
+    lines += ["", texts.say(lang, "crisis.outro")]
+    if possible:
+        lines += ["", texts.say(lang, "crisis.outro_possible")]
+    return "\n".join(lines)
+
+
+def answer_reply(turn: Turn, topic_id: str) -> list[Outgoing]:
+    """The FAQ answer for a topic, with its sources and up to two related topics as buttons."""
+    services = turn.services
+    entry = services.content.faq_entry(turn.lang, topic_id)
+    if entry is None:
+        return [turn.reply(turn.say("error.expired_button"))]
+    text = answer_text(services.content, services.texts, turn.lang, entry)
     buttons = [topic_button(turn, related) for related in entry.related[:2]]
     buttons.append(turn.button(turn.say("button.all_topics"), "topics"))
     return [turn.reply(text, buttons)]
@@ -39,15 +67,10 @@ def _resource_line(resource: CrisisResource) -> str:
     return f"- {name} ({resource.region}): {resource.contact}{note}"
 
 
-def crisis_reply(turn: Turn) -> list[Outgoing]:
+def crisis_reply(turn: Turn, *, possible: bool = False) -> list[Outgoing]:
     """Crisis resources, in the person's language, before anything else."""
-    crisis = turn.services.content.lang(turn.lang).crisis
-    lines = [turn.say("crisis.intro"), "", turn.say("crisis.emergency"), ""]
-    if crisis is not None:
-        lines.append(turn.say("crisis.resources"))
-        lines.extend(_resource_line(resource) for resource in crisis.resources)
-    lines += ["", turn.say("crisis.outro")]
-    return [turn.reply("\n".join(lines))]
+    services = turn.services
+    return [turn.reply(crisis_text(services.content, services.texts, turn.lang, possible=possible))]
 
 
 def answer_question(turn: Turn, question: str) -> list[Outgoing]:
@@ -55,7 +78,7 @@ def answer_question(turn: Turn, question: str) -> list[Outgoing]:
     answer = turn.services.engine.answer(question, turn.lang)
     match answer.kind:
         case AnswerKind.CRISIS:
-            return crisis_reply(turn)
+            return crisis_reply(turn, possible=answer.crisis_kind == POSSIBLE_CRISIS)
         case AnswerKind.ANSWER:
             assert answer.topic is not None
             return answer_reply(turn, answer.topic)

@@ -1,0 +1,193 @@
+"""Answer quality on the held-out evaluation set, crisis routing, and the `safetybot ask` contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.answers.engine import AnswerEngine, AnswerKind
+from bot.app import Core, build_engine
+from bot.content.library import ContentLibrary
+from bot.evaluation import evaluate, format_report
+from tests.auxil.core import FakeClock, private_person, text_of
+
+EVAL = Path(__file__).parent / "eval"
+HELD_OUT = EVAL / "en.yaml"
+
+
+@pytest.fixture(scope="module")
+def engine(content: ContentLibrary) -> AnswerEngine:
+    return build_engine(content)
+
+
+@pytest.fixture(scope="module")
+def held_out() -> dict:
+    return yaml.safe_load(HELD_OUT.read_text())
+
+
+def test_held_out_set_is_big_enough(held_out: dict, content: ContentLibrary) -> None:
+    assert set(held_out["topics"]) == set(content.catalog.topics)
+    assert all(len(questions) >= 3 for questions in held_out["topics"].values())
+    assert len(held_out["out_of_scope"]) >= 25
+    assert len(held_out["crisis"]) >= 15
+    assert {"how do I kill a background app", "this game is killing me"} <= set(held_out["not_crisis"])
+
+
+def test_held_out_set_never_leaks_into_content(held_out: dict, content: ContentLibrary) -> None:
+    shipped = {
+        p.lower().strip() for entry in content.lang("en").faq for p in [entry.question, *entry.phrasings]
+    }
+    asked = {q.lower().strip() for questions in held_out["topics"].values() for q in questions}
+    assert not (shipped & asked)
+
+
+def test_held_out_thresholds(engine: AnswerEngine, content: ContentLibrary) -> None:
+    report = evaluate(engine, content, HELD_OUT, "en")
+    summary = format_report(report)
+    assert report.topic_accuracy >= 0.90, summary
+    assert report.rate(report.out_of_scope) >= 0.90, summary
+    assert report.rate(report.crisis) == 1.0, summary
+    assert report.rate(report.not_crisis) == 1.0, summary
+
+
+def test_no_ordinary_question_is_mistaken_for_a_crisis(engine: AnswerEngine, content: ContentLibrary) -> None:
+    ordinary = [text for entry in content.lang("en").faq for text in (entry.question, *entry.phrasings)]
+    ordinary += [tip.text for tip in content.lang("en").tips]
+    routed = [text for text in ordinary if engine.answer(text).kind is AnswerKind.CRISIS]
+    assert routed == []
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "i dont want to be here anymore",
+        "want to end it all",
+        "everyone would be better off without me",
+        "there's a man outside my house with a knife",
+        "IM GOING TO KILL MYSELF",
+        "i've been cutting again",
+    ],
+)
+async def test_crisis_messages_get_resources_first(message: str, core: Core, clock: FakeClock) -> None:
+    text = text_of(await private_person(core, clock).say(message))
+    assert text.startswith("I'm really glad you told me.")
+    assert "call your local emergency number now" in text
+    assert "Sources:" not in text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how do I kill a background app",
+        "this game is killing me",
+        "my battery is dying",
+        "how to end a call on whatsapp",
+    ],
+)
+def test_must_not_fire(message: str, engine: AnswerEngine) -> None:
+    assert engine.answer(message).kind is not AnswerKind.CRISIS
+
+
+async def test_unclear_message_with_risk_cues_gets_gentle_crisis_help(core: Core, clock: FakeClock) -> None:
+    text = text_of(await private_person(core, clock).say("feel so trapped, there is only one way out"))
+    assert text.startswith("I'm really glad you told me.") or text.startswith("I may have misunderstood you")
+    assert "call your local emergency number now" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("how do i make a strong pasword", "strong-passwords"),
+        ("my insta got hacked", "account-hacked"),
+        ("is hotel wifi safe", "public-wifi"),
+        ("someone is threatening to leak my nudes unless i pay", "sextortion"),
+    ],
+)
+def test_typos_slang_and_synonyms(question: str, topic: str, engine: AnswerEngine) -> None:
+    answer = engine.answer(question)
+    assert (answer.kind, answer.topic) == (AnswerKind.ANSWER, topic)
+    assert 0.5 <= answer.confidence <= 1
+
+
+def test_real_words_are_not_repaired_as_typos(engine: AnswerEngine) -> None:
+    index = engine.index("en")
+    assert index.query_terms("pasword")[0] == index.normaliser.stem("password")
+    assert index.query_terms("scores")[0] == index.normaliser.stem("scores")
+
+
+@pytest.mark.parametrize(
+    "question", ["whats the weather tomorrow", "recipe for banana bread", "who won the match"]
+)
+def test_out_of_scope_is_refused_with_closest_topics_offered(question: str, engine: AnswerEngine) -> None:
+    answer = engine.answer(question)
+    assert answer.kind is AnswerKind.FALLBACK
+    assert 0 <= answer.confidence < 0.5
+
+
+async def test_fallback_offers_three_topics_and_all_topics(core: Core, clock: FakeClock) -> None:
+    replies = await private_person(core, clock).say("what should i name my new hamster")
+    assert "I can't answer that one" in text_of(replies)
+    labels = [choice.label for choice in replies[0].reply.flat_choices]
+    assert labels[-1] == "All topics" and len(labels) <= 4
+
+
+def _ask(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    env.pop("LOG_LEVEL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_ask_json_contract() -> None:
+    result = _ask("my account got hacked what do i do", "--json")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert set(record) == {"kind", "topic", "confidence", "text"}
+    assert record["kind"] == "answer" and record["topic"] == "account-hacked"
+    assert 0 <= record["confidence"] <= 1
+    assert "recover" in record["text"].lower()
+
+
+def test_ask_reads_standard_input_one_question_per_line() -> None:
+    questions = "is public wifi safe\ni want to end it all\nhow do i bake bread\n\n"
+    result = _ask("--json", "--lang", "en", stdin=questions)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["kind"] for r in records] == ["answer", "crisis", "fallback"]
+    assert records[0]["topic"] == "public-wifi"
+    assert records[1]["topic"] is None and records[1]["text"].startswith("I'm really glad you told me.")
+    assert records[2]["topic"] is None and records[2]["confidence"] < 0.5
+
+
+def test_ask_plain_text_output() -> None:
+    result = _ask("how do i report a phishing text")
+    assert result.returncode == 0
+    assert "Where do I report a phishing message or scam?" in result.stdout
+    assert "(answer, topic: report-phishing" in result.stdout
+
+
+def test_eval_command_prints_the_table_and_misses() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "eval", "--file", str(EVAL / "en-dev.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "all topics (top-1)" in result.stdout
+    assert "crisis recall" in result.stdout
+    assert "phishing-and-scams" in result.stdout
