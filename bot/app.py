@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.answers.crisis import CrisisDetector
@@ -12,13 +13,18 @@ from bot.clock import Clock, SystemClock
 from bot.content.library import ContentLibrary
 from bot.content.loader import DEFAULT_CONTENT_DIR, load_content
 from bot.conversation import Conversation
+from bot.delivery.messenger import Messenger
+from bot.delivery.outbox import DeliveryOutbox
+from bot.delivery.sender import DeliverySender, SenderSettings
 from bot.features.base import Services
 from bot.flood import FloodGate
 from bot.payloads import PayloadSigner
+from bot.scheduling.dispatcher import Dispatcher
 from bot.settings import Settings
 from bot.storage.app_state import shared_secret
 from bot.storage.db import Database
 from bot.storage.people import PeopleStore
+from bot.storage.subscriptions import SubscriptionStore
 from bot.texts import Texts
 
 _log = logging.getLogger(__name__)
@@ -26,12 +32,39 @@ _log = logging.getLogger(__name__)
 
 @dataclass
 class Core:
-    """Everything an adapter needs: the conversation and the services behind it."""
+    """Everything an adapter needs: the conversation and the services behind it, and the clock side:
+    the outbox, the dispatcher, and the messengers adapters register for proactive sends."""
 
     settings: Settings
     db: Database
     services: Services
     conversation: Conversation
+    outbox: DeliveryOutbox
+    dispatcher: Dispatcher
+    messengers: dict[str, Messenger] = field(default_factory=dict)
+
+    def make_sender(self) -> DeliverySender:
+        """A sender for the messengers registered so far (it reads the dict, so later ones count too)."""
+        settings = self.settings
+        per_second: dict[str, float | None] = {
+            "telegram": 1000.0 if settings.telegram_paid_broadcast else settings.telegram_messages_per_second,
+        }
+        if not settings.telegram_rate_limit:
+            per_second["telegram"] = None
+        return DeliverySender(
+            self.outbox,
+            self.messengers,
+            self.services.content,
+            self.services.texts,
+            self.services.clock,
+            SenderSettings(
+                batch_size=settings.safetybot_sender_batch,
+                concurrency=settings.safetybot_sender_concurrency,
+                lease=timedelta(seconds=settings.safetybot_sender_lease_seconds),
+                max_attempts=settings.safetybot_delivery_max_attempts,
+                per_second=per_second,
+            ),
+        )
 
     async def close(self) -> None:
         await self.db.close()
@@ -61,12 +94,23 @@ async def build_core(
     people = PeopleStore(db)
     services = Services(
         settings=settings,
+        db=db,
         content=content,
         texts=Texts(content),
         engine=build_engine(content),
         people=people,
+        subscriptions=SubscriptionStore(db),
         signer=signer,
         clock=clock or SystemClock(),
     )
     flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
-    return Core(settings, db, services, Conversation(services, flood))
+    outbox = DeliveryOutbox(db)
+    dispatcher = Dispatcher(
+        db,
+        services.subscriptions,
+        outbox,
+        content,
+        services.clock,
+        grace=timedelta(hours=settings.safetybot_missed_tip_grace_hours),
+    )
+    return Core(settings, db, services, Conversation(services, flood), outbox, dispatcher)

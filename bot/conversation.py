@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 
 from bot.events import ButtonPress, Command, Incoming, TextMessage
-from bot.features import answers, language, privacy, tips, topics, upcoming, welcome
+from bot.features import answers, language, privacy, subscriptions, tips, topics, upcoming, welcome
 from bot.features.base import AdminCheck, ButtonHandler, CommandHandler, Feature, Services, Turn
 from bot.flood import FloodGate, FloodVerdict
 from bot.payloads import PayloadRejected
@@ -25,6 +25,7 @@ CORE_FEATURES: tuple[Feature, ...] = (
     tips.FEATURE,
     language.FEATURE,
     privacy.FEATURE,
+    subscriptions.FEATURE,
     upcoming.FEATURE,
 )
 

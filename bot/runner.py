@@ -9,8 +9,13 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import Core
+
+DISPATCH_EVERY_SECONDS = 60
 
 _log = logging.getLogger(__name__)
 
@@ -26,11 +31,36 @@ def platforms_to_start(core: Core) -> list[str]:
     return names
 
 
+def start_clock(core: Core) -> AsyncIOScheduler:
+    """APScheduler drives the dispatcher: every minute, and once now. Its job store stays in memory; the
+    schedule itself lives in our tables, so nothing is lost when the process stops."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        core.dispatcher.tick,
+        "interval",
+        seconds=DISPATCH_EVERY_SECONDS,
+        next_run_time=datetime.now(UTC),
+        id="dispatcher",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=DISPATCH_EVERY_SECONDS,
+    )
+    scheduler.start()
+    return scheduler
+
+
 async def run_platforms(core: Core, *, console: bool = False) -> int:
-    """Run until every adapter stops (or Ctrl-C). The console runs when asked or when no token is set."""
+    """Run until every adapter stops (or Ctrl-C). The console runs when asked or when no token is set.
+
+    Beside the adapters: the dispatcher on APScheduler's clock, and a sender draining the outbox
+    through the messengers the adapters register.
+    """
     names = platforms_to_start(core)
     if console or not names:
         names = ["console", *[name for name in names if not console]]
+    scheduler = start_clock(core)
+    stop = asyncio.Event()
+    sender_task = asyncio.create_task(core.make_sender().run(stop), name="sender")
     tasks = []
     for name in names:
         module = importlib.import_module(f"adapters.{name}")
@@ -48,4 +78,8 @@ async def run_platforms(core: Core, *, console: bool = False) -> int:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        stop.set()
+        await asyncio.gather(sender_task, return_exceptions=True)
+        scheduler.shutdown(wait=False)
     return 0

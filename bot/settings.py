@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     safetybot_default_language: str = "en"
     safetybot_flood_limit_per_minute: int = Field(default=20, ge=1, le=10_000)
     safetybot_payload_secret: SecretStr | None = None
+    safetybot_missed_tip_grace_hours: float = Field(default=6, ge=0, le=48)
+    safetybot_delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    safetybot_sender_concurrency: int = Field(default=16, ge=1, le=512)
+    safetybot_sender_batch: int = Field(default=200, ge=1, le=10_000)
+    safetybot_sender_lease_seconds: float = Field(default=120, ge=5, le=3600)
+    telegram_paid_broadcast: bool = False
     log_level: str = "INFO"
 
     @field_validator(

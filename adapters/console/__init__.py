@@ -11,5 +11,12 @@ __all__ = ["ConsoleChat", "render"]
 
 
 async def serve(core: "Core") -> None:
-    """Run the console chat on this process's standard input and output."""
-    await ConsoleChat(core).run()
+    """Run the console chat on this process's standard input and output; deliveries appear in it too."""
+    from adapters.console.messenger import ConsoleMessenger
+
+    chat = ConsoleChat(core)
+    core.messengers[ConsoleMessenger.platform] = ConsoleMessenger(chat)
+    try:
+        await chat.run()
+    finally:
+        core.messengers.pop(ConsoleMessenger.platform, None)

@@ -16,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from adapters.telegram.admins import AdminCache
 from adapters.telegram.inbound import chat_ref, private_chat, to_event
+from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.outbound import TelegramSender
 from bot.app import Core
 from bot.events import ButtonPress
@@ -124,6 +125,8 @@ class TelegramAdapter:
         settings = self.core.settings
         app = self.application
         await app.initialize()
+        messenger = TelegramMessenger(app.bot, paid_broadcast=settings.telegram_paid_broadcast)
+        self.core.messengers[messenger.platform] = messenger
         try:
             await self.register_commands()
             updater = app.updater
@@ -153,4 +156,5 @@ class TelegramAdapter:
                 if app.running:
                     await app.stop()
         finally:
+            self.core.messengers.pop(messenger.platform, None)
             await app.shutdown()

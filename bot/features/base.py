@@ -13,7 +13,9 @@ from bot.events import ButtonPress, Command, Incoming
 from bot.payloads import Payload, PayloadSigner
 from bot.replies import Choice, Outgoing, Reply, rows
 from bot.settings import Settings
+from bot.storage.db import Database
 from bot.storage.people import PeopleStore
+from bot.storage.subscriptions import SubscriptionStore
 from bot.texts import Texts
 
 
@@ -22,10 +24,12 @@ class Services:
     """The core's services, built once by the composition root (``bot.app``)."""
 
     settings: Settings
+    db: Database
     content: ContentLibrary
     texts: Texts
     engine: AnswerEngine
     people: PeopleStore
+    subscriptions: SubscriptionStore
     signer: PayloadSigner
     clock: Clock
 

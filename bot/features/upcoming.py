@@ -12,6 +12,6 @@ async def not_yet(turn: Turn, command: Command) -> list[Outgoing]:
 
 
 FEATURE = Feature(
-    commands={name: not_yet for name in ("subscribe", "unsubscribe", "subscription", "challenge")},
+    commands={name: not_yet for name in ("challenge",)},
     actions={},
 )

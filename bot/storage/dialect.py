@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -24,3 +24,13 @@ def insert_or_increment(
     return statement.on_conflict_do_update(
         index_elements=keys, set_={counter: getattr(table.c, counter) + 1}
     ).returning(getattr(table.c, counter))
+
+
+def lock_for_claim(dialect_name: str, statement: Select[Any]) -> Select[Any]:
+    """Let concurrent senders claim different rows: FOR UPDATE SKIP LOCKED on PostgreSQL.
+
+    SQLite needs nothing: it serialises writers, so the claiming UPDATE runs alone.
+    """
+    if dialect_name == "postgresql":
+        return statement.with_for_update(skip_locked=True)
+    return statement

@@ -82,6 +82,23 @@ class PeopleStore:
         )
         return row.scalar_one()
 
+    async def chat_timezone(self, connection: AsyncConnection, chat_row_id: int) -> str | None:
+        row = await connection.execute(select(chats.c.timezone).where(chats.c.id == chat_row_id))
+        return row.scalar_one_or_none()
+
+    async def set_chat_timezone(self, connection: AsyncConnection, chat_row_id: int, timezone: str) -> None:
+        await connection.execute(update(chats).where(chats.c.id == chat_row_id).values(timezone=timezone))
+
+    async def chat_row_id(self, chat: ChatRef) -> int | None:
+        """The chat's row id, if the chat is stored."""
+        async with self._db.begin() as connection:
+            row = await connection.execute(
+                select(chats.c.id).where(
+                    chats.c.platform == chat.platform, chats.c.platform_chat_id == chat.chat_id
+                )
+            )
+            return row.scalar_one_or_none()
+
     async def language_of(self, user: UserRef) -> str | None:
         """The language the person chose with /language, if any."""
         async with self._db.begin() as connection:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -92,4 +93,53 @@ app_state = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("local_time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("categories", String(512), nullable=True),
+    Column("weekdays_only", Boolean, nullable=False, default=False),
+    Column("next_due_at", UtcDateTime(), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("rotation_cycle", Integer, nullable=False, default=0),
+    Column("rotation_position", Integer, nullable=False, default=0),
+    Column("set_by_user_id", String(64), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_subscriptions_due", "active", "next_due_at"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("drop_id", String(100), nullable=False),
+    Column("chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("tip_id", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("claimed_by", String(64), nullable=True),
+    Column("platform_message_id", String(64), nullable=True),
+    Column("error", String(200), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("drop_id", "chat_id", name="uq_deliveries_drop_recipient"),
+    Index("ix_deliveries_claim", "status", "next_attempt_at"),
+    Index("ix_deliveries_chat", "chat_id"),
+)
+
+drop_messages = Table(
+    "drop_messages",
+    metadata,
+    Column("drop_id", String(100), primary_key=True),
+    Column("language", String(16), primary_key=True),
+    Column("text", Text, nullable=False),
 )

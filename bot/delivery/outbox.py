@@ -1,0 +1,277 @@
+"""The delivery outbox: one row per (drop, recipient), so enqueueing twice adds nothing.
+
+A drop is one thing to send to many chats ("tip:<subscription>:<local date>", "campaign:<id>:<run>").
+Rows move pending -> sending (claimed with a lease) -> sent | blocked | failed, or back to pending with
+a later ``next_attempt_at`` to retry. A row whose sender died is claimed again when its lease runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.events import ChatKind, ChatRef
+from bot.storage.db import Database
+from bot.storage.dialect import insert_ignore, lock_for_claim
+from bot.storage.tables import chats, deliveries, drop_messages, subscriptions
+
+
+class DeliveryStatus(StrEnum):
+    """Where a delivery row stands."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A row a sender has claimed, with what it needs to send it."""
+
+    id: int
+    drop_id: str
+    chat_row_id: int
+    chat: ChatRef
+    language: str
+    tip_id: str | None
+    attempts: int
+
+
+class DeliveryOutbox:
+    """Repository of the deliveries and drop_messages tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def enqueue(
+        self,
+        connection: AsyncConnection,
+        drop_id: str,
+        chat_row_id: int,
+        language: str,
+        *,
+        not_before: datetime,
+        tip_id: str | None = None,
+    ) -> bool:
+        """Add one delivery; False when this drop already has a row for this chat."""
+        result = await connection.execute(
+            insert_ignore(
+                self.db.dialect,
+                deliveries,
+                {
+                    "drop_id": drop_id,
+                    "chat_id": chat_row_id,
+                    "language": language,
+                    "tip_id": tip_id,
+                    "status": DeliveryStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": not_before,
+                    "created_at": not_before,
+                },
+            )
+        )
+        return bool(result.rowcount)
+
+    async def enqueue_select(
+        self, connection: AsyncConnection, drop_id: str, recipients: Select[Any], *, not_before: datetime
+    ) -> int:
+        """Add one delivery per row of ``recipients`` (columns: chat row id, language) in one statement.
+
+        Set-based, so a drop to a million chats is one INSERT ... SELECT; rows that exist are skipped.
+        """
+        source = recipients.subquery()
+        rows = select(
+            literal(drop_id),
+            source.c[0],
+            source.c[1],
+            literal(DeliveryStatus.PENDING.value),
+            literal(0),
+            literal(not_before, type_=deliveries.c.next_attempt_at.type),
+            literal(not_before, type_=deliveries.c.created_at.type),
+        )
+        columns = ["drop_id", "chat_id", "language", "status", "attempts", "next_attempt_at", "created_at"]
+        statement = insert(deliveries).from_select(columns, rows)
+        if self.db.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            statement = pg_insert(deliveries).from_select(columns, rows).on_conflict_do_nothing()
+        else:
+            statement = statement.prefix_with("OR IGNORE")
+        result = await connection.execute(statement)
+        return int(result.rowcount or 0)
+
+    async def save_drop_messages(
+        self, connection: AsyncConnection, drop_id: str, texts: dict[str, str]
+    ) -> None:
+        """Snapshot a drop's text per language (later edits of the source change nothing)."""
+        rows = [{"drop_id": drop_id, "language": lang, "text": text} for lang, text in texts.items()]
+        if rows:
+            await connection.execute(insert_ignore(self.db.dialect, drop_messages, rows))
+
+    async def drop_texts(self, drop_id: str) -> dict[str, str]:
+        async with self.db.begin() as connection:
+            rows = await connection.execute(
+                select(drop_messages.c.language, drop_messages.c.text).where(
+                    drop_messages.c.drop_id == drop_id
+                )
+            )
+            return {row.language: row.text for row in rows}
+
+    async def claim(
+        self, worker: str, platforms: Sequence[str], *, now: datetime, limit: int, lease: timedelta
+    ) -> list[ClaimedDelivery]:
+        """Claim up to ``limit`` due rows for these platforms (and rows whose lease ran out)."""
+        if not platforms:
+            return []
+        due = or_(
+            and_(deliveries.c.status == DeliveryStatus.PENDING.value, deliveries.c.next_attempt_at <= now),
+            and_(deliveries.c.status == DeliveryStatus.SENDING.value, deliveries.c.lease_until < now),
+        )
+        pick = (
+            select(deliveries.c.id)
+            .where(due, deliveries.c.chat_id.in_(select(chats.c.id).where(chats.c.platform.in_(platforms))))
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(limit)
+        )
+        pick = lock_for_claim(self.db.dialect, pick)
+        async with self.db.begin() as connection:
+            claimed = await connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id.in_(pick.scalar_subquery()))
+                .values(
+                    status=DeliveryStatus.SENDING.value,
+                    lease_until=now + lease,
+                    claimed_by=worker,
+                    attempts=deliveries.c.attempts + 1,
+                )
+                .returning(deliveries.c.id)
+            )
+            ids = [row.id for row in claimed]
+            if not ids:
+                return []
+            rows = await connection.execute(
+                select(
+                    deliveries.c.id,
+                    deliveries.c.drop_id,
+                    deliveries.c.chat_id,
+                    deliveries.c.language,
+                    deliveries.c.tip_id,
+                    deliveries.c.attempts,
+                    chats.c.platform,
+                    chats.c.platform_chat_id,
+                    chats.c.kind,
+                )
+                .join(chats, chats.c.id == deliveries.c.chat_id)
+                .where(deliveries.c.id.in_(ids))
+                .order_by(deliveries.c.next_attempt_at, deliveries.c.id)
+            )
+            return [
+                ClaimedDelivery(
+                    id=row.id,
+                    drop_id=row.drop_id,
+                    chat_row_id=row.chat_id,
+                    chat=ChatRef(row.platform, row.platform_chat_id, ChatKind(row.kind)),
+                    language=row.language,
+                    tip_id=row.tip_id,
+                    attempts=row.attempts,
+                )
+                for row in rows
+            ]
+
+    async def _finish(self, delivery_id: int, worker: str, values: dict[str, Any]) -> None:
+        async with self.db.begin() as connection:
+            await connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id == delivery_id, deliveries.c.claimed_by == worker)
+                .values(**values)
+            )
+
+    async def mark_sent(self, delivery_id: int, worker: str, message_id: str, now: datetime) -> None:
+        await self._finish(
+            delivery_id,
+            worker,
+            {
+                "status": DeliveryStatus.SENT.value,
+                "platform_message_id": message_id[:64],
+                "finished_at": now,
+                "lease_until": None,
+                "error": None,
+            },
+        )
+
+    async def mark_retry(self, delivery_id: int, worker: str, at: datetime, reason: str) -> None:
+        await self._finish(
+            delivery_id,
+            worker,
+            {
+                "status": DeliveryStatus.PENDING.value,
+                "next_attempt_at": at,
+                "lease_until": None,
+                "claimed_by": None,
+                "error": reason[:200],
+            },
+        )
+
+    async def mark_failed(self, delivery_id: int, worker: str, reason: str, now: datetime) -> None:
+        await self._finish(
+            delivery_id,
+            worker,
+            {
+                "status": DeliveryStatus.FAILED.value,
+                "finished_at": now,
+                "lease_until": None,
+                "error": reason[:200],
+            },
+        )
+
+    async def mark_blocked(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> None:
+        """The chat is gone: this row is blocked, the chat inactive, its subscription paused."""
+        async with self.db.begin() as connection:
+            await connection.execute(
+                update(deliveries)
+                .where(deliveries.c.id == claimed.id, deliveries.c.claimed_by == worker)
+                .values(
+                    status=DeliveryStatus.BLOCKED.value, finished_at=now, lease_until=None, error="blocked"
+                )
+            )
+            await connection.execute(
+                update(chats).where(chats.c.id == claimed.chat_row_id).values(active=False)
+            )
+            await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.chat_id == claimed.chat_row_id)
+                .values(active=False)
+            )
+
+    async def release(self, worker: str) -> int:
+        """Give back rows this worker claimed but did not finish (graceful shutdown)."""
+        async with self.db.begin() as connection:
+            result = await connection.execute(
+                update(deliveries)
+                .where(deliveries.c.claimed_by == worker, deliveries.c.status == DeliveryStatus.SENDING.value)
+                .values(status=DeliveryStatus.PENDING.value, lease_until=None, claimed_by=None)
+            )
+            return int(result.rowcount or 0)
+
+    async def counts(self, drop_prefix: str | None = None) -> dict[str, int]:
+        """Rows per status (pending rows that failed before count as "retrying")."""
+        query = select(
+            deliveries.c.status, (deliveries.c.attempts > 0).label("tried"), func.count()
+        ).group_by(deliveries.c.status, "tried")
+        if drop_prefix is not None:
+            query = query.where(deliveries.c.drop_id.like(f"{drop_prefix}%"))
+        result: dict[str, int] = {status.value: 0 for status in DeliveryStatus}
+        result["retrying"] = 0
+        async with self.db.begin() as connection:
+            for status, tried, count in await connection.execute(query):
+                key = "retrying" if status == DeliveryStatus.PENDING.value and tried else status
+                result[key] = result.get(key, 0) + int(count)
+        return result

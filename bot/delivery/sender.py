@@ -1,0 +1,147 @@
+"""The sender: claims due deliveries in batches, sends them through each platform's Messenger, and marks
+every outcome: sent, retry later (429 at the time it names; 5xx and timeouts with exponential backoff
+and jitter, up to a maximum of attempts), blocked (the chat is gone), or failed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.content.library import ContentLibrary
+from bot.delivery.messenger import DeliveryFailed, Messenger, RecipientGone, RetryLater
+from bot.delivery.outbox import ClaimedDelivery, DeliveryOutbox
+from bot.delivery.ratelimit import SendPacer
+from bot.features.tips import tip_text
+from bot.replies import Reply
+from bot.texts import Texts
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SenderSettings:
+    """How a sender behaves (from Settings in the composition root)."""
+
+    batch_size: int = 200
+    concurrency: int = 16
+    lease: timedelta = timedelta(minutes=2)
+    max_attempts: int = 5
+    idle_poll_seconds: float = 1.0
+    per_second: Mapping[str, float | None] = field(default_factory=dict)
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential backoff with jitter: about 10 s, 20 s, 40 s... capped at 15 minutes."""
+    return timedelta(seconds=min(900.0, 10.0 * 2 ** max(0, attempt - 1)) * random.uniform(0.8, 1.2))
+
+
+class DeliverySender:
+    """Drains the outbox for the platforms whose messengers this process holds."""
+
+    def __init__(
+        self,
+        outbox: DeliveryOutbox,
+        messengers: Mapping[str, Messenger],
+        content: ContentLibrary,
+        texts: Texts,
+        clock: Clock,
+        settings: SenderSettings | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.messengers = messengers
+        self.content = content
+        self.texts = texts
+        self.clock = clock
+        self.settings = settings or SenderSettings()
+        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        self._pacers: dict[str, SendPacer] = {}
+        self._drop_texts: dict[str, dict[str, str]] = {}
+
+    def _pacer(self, platform: str) -> SendPacer:
+        if platform not in self._pacers:
+            self._pacers[platform] = SendPacer(self.settings.per_second.get(platform))
+        return self._pacers[platform]
+
+    async def render(self, claimed: ClaimedDelivery) -> Reply | None:
+        """The message for a delivery: its tip in the recipient's language, or the drop's snapshot text."""
+        lang = self.content.resolve_language(claimed.language)
+        if claimed.tip_id is not None:
+            tip = self.content.tip(lang, claimed.tip_id)
+            return Reply(tip_text(self.texts, lang, tip)) if tip is not None else None
+        if claimed.drop_id not in self._drop_texts:
+            self._drop_texts[claimed.drop_id] = await self.outbox.drop_texts(claimed.drop_id)
+        texts = self._drop_texts[claimed.drop_id]
+        text = texts.get(lang) or texts.get(self.content.default_language) or next(iter(texts.values()), None)
+        return Reply(text) if text else None
+
+    async def _send_one(self, claimed: ClaimedDelivery, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            now = self.clock.now()
+            reply = await self.render(claimed)
+            if reply is None:
+                await self.outbox.mark_failed(claimed.id, self.worker, "no message for this delivery", now)
+                return
+            messenger = self.messengers[claimed.chat.platform]
+            await self._pacer(claimed.chat.platform).wait()
+            try:
+                message_id = await messenger.deliver(claimed.chat, reply)
+            except RecipientGone:
+                await self.outbox.mark_blocked(claimed, self.worker, self.clock.now())
+            except RetryLater as error:
+                if claimed.attempts >= self.settings.max_attempts:
+                    await self.outbox.mark_failed(
+                        claimed.id, self.worker, f"gave up: {error.reason}", self.clock.now()
+                    )
+                    return
+                wait = (
+                    timedelta(seconds=error.seconds)
+                    if error.seconds is not None
+                    else backoff(claimed.attempts)
+                )
+                await self.outbox.mark_retry(claimed.id, self.worker, self.clock.now() + wait, error.reason)
+            except DeliveryFailed as error:
+                await self.outbox.mark_failed(claimed.id, self.worker, str(error), self.clock.now())
+            except Exception as error:  # a bug in a messenger must not stop the sender
+                _log.exception("messenger %s failed on delivery %s", claimed.chat.platform, claimed.id)
+                await self.outbox.mark_failed(claimed.id, self.worker, type(error).__name__, self.clock.now())
+            else:
+                await self.outbox.mark_sent(claimed.id, self.worker, message_id, self.clock.now())
+
+    async def run_once(self) -> int:
+        """Claim one batch and send it; the number of deliveries handled."""
+        claimed = await self.outbox.claim(
+            self.worker,
+            list(self.messengers),
+            now=self.clock.now(),
+            limit=self.settings.batch_size,
+            lease=self.settings.lease,
+        )
+        if claimed:
+            gate = asyncio.Semaphore(self.settings.concurrency)
+            await asyncio.gather(*(self._send_one(item, gate) for item in claimed))
+        return len(claimed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain the outbox until ``stop`` is set; then give back anything claimed but not finished."""
+        try:
+            while not stop.is_set():
+                try:
+                    handled = await self.run_once()
+                except Exception:
+                    _log.exception("sender batch failed; trying again shortly")
+                    handled = 0
+                if handled == 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_poll_seconds)
+        finally:
+            released = await self.outbox.release(self.worker)
+            if released:
+                _log.info("released %d unfinished deliveries", released)
