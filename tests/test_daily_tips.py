@@ -81,7 +81,8 @@ async def test_subscribe_with_time_zone_categories_and_weekdays(core: Core, cloc
         await person.command("subscribe", "08:15", "europe/berlin", "privacy", "misinformation", "weekdays")
     )
     assert reply == (
-        "Done! at 08:15 (Europe/Berlin) on weekdays, about Privacy, Misinformation. Next one: 2026-11-26 08:15."
+        "Done! at 08:15 (Europe/Berlin) on weekdays, about Privacy, Misinformation. "
+        "Next one: 2026-11-26 08:15."
     )
     # The chat's zone is remembered: a later /subscribe without one keeps it.
     again = text_of(await person.command("subscribe", "19:00"))
