@@ -122,7 +122,8 @@ def test_real_words_are_not_repaired_as_typos(engine: AnswerEngine) -> None:
 
 
 @pytest.mark.parametrize(
-    "question", ["whats the weather tomorrow", "recipe for banana bread", "who won the match"]
+    "question",
+    ["whats the weather tomorrow", "recipe for banana bread", "who won the football match last night"],
 )
 def test_out_of_scope_is_refused_with_closest_topics_offered(question: str, engine: AnswerEngine) -> None:
     answer = engine.answer(question)
