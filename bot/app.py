@@ -9,6 +9,8 @@ from pathlib import Path
 
 from bot.answers.crisis import CrisisDetector
 from bot.answers.engine import AnswerEngine
+from bot.campaigns.service import CampaignService
+from bot.campaigns.store import CampaignStore
 from bot.clock import Clock, SystemClock
 from bot.content.library import ContentLibrary
 from bot.content.loader import DEFAULT_CONTENT_DIR, load_content
@@ -92,25 +94,32 @@ async def build_core(
     secret = settings.safetybot_payload_secret
     signer = PayloadSigner(secret.get_secret_value().encode() if secret else await shared_secret(db))
     people = PeopleStore(db)
+    content_texts = Texts(content)
+    clock = clock or SystemClock()
+    outbox = DeliveryOutbox(db)
+    grace = timedelta(hours=settings.safetybot_missed_tip_grace_hours)
+    campaigns = CampaignService(
+        db,
+        CampaignStore(db),
+        outbox,
+        content,
+        content_texts,
+        clock,
+        default_timezone=settings.safetybot_default_tz,
+        grace=grace,
+    )
     services = Services(
         settings=settings,
         db=db,
         content=content,
-        texts=Texts(content),
+        texts=content_texts,
         engine=build_engine(content),
         people=people,
         subscriptions=SubscriptionStore(db),
         signer=signer,
-        clock=clock or SystemClock(),
+        clock=clock,
+        campaigns=campaigns,
     )
     flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
-    outbox = DeliveryOutbox(db)
-    dispatcher = Dispatcher(
-        db,
-        services.subscriptions,
-        outbox,
-        content,
-        services.clock,
-        grace=timedelta(hours=settings.safetybot_missed_tip_grace_hours),
-    )
+    dispatcher = Dispatcher(db, services.subscriptions, outbox, content, clock, grace=grace)
     return Core(settings, db, services, Conversation(services, flood), outbox, dispatcher)

@@ -201,7 +201,25 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser("eval", help="measure answer quality on an evaluation set")
     evaluation.add_argument("--lang", default="en")
     evaluation.add_argument("--file", help="the evaluation YAML (default tests/eval/<lang>.yaml)")
+    from bot.campaigns.cli import add_parsers
+
+    add_parsers(commands)
     return parser
+
+
+def cmd_campaign(args: argparse.Namespace) -> int:
+    from bot.campaigns.cli import run
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        return _fail(str(error))
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        return asyncio.run(run(args, settings))
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -215,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_content_check(args)
         case "eval":
             return cmd_eval(args)
+        case "campaign" | "stats":
+            return cmd_campaign(args)
     return 2
 
 

@@ -11,7 +11,17 @@ import logging
 from collections.abc import Iterable
 
 from bot.events import ButtonPress, Command, Incoming, TextMessage
-from bot.features import answers, language, privacy, subscriptions, tips, topics, upcoming, welcome
+from bot.features import (
+    answers,
+    campaigns,
+    language,
+    privacy,
+    subscriptions,
+    tips,
+    topics,
+    upcoming,
+    welcome,
+)
 from bot.features.base import AdminCheck, ButtonHandler, CommandHandler, Feature, Services, Turn
 from bot.flood import FloodGate, FloodVerdict
 from bot.payloads import PayloadRejected
@@ -26,6 +36,7 @@ CORE_FEATURES: tuple[Feature, ...] = (
     language.FEATURE,
     privacy.FEATURE,
     subscriptions.FEATURE,
+    campaigns.FEATURE,
     upcoming.FEATURE,
 )
 

@@ -32,8 +32,11 @@ def platforms_to_start(core: Core) -> list[str]:
 
 
 def start_clock(core: Core) -> AsyncIOScheduler:
-    """APScheduler drives the dispatcher: every minute, and once now. Its job store stays in memory; the
-    schedule itself lives in our tables, so nothing is lost when the process stops."""
+    """APScheduler drives the dispatcher and the campaign runner: every minute, and once now.
+
+    Its job store stays in memory; the schedule itself lives in our tables, so nothing is lost when
+    the process stops.
+    """
     scheduler = AsyncIOScheduler(timezone=UTC)
     scheduler.add_job(
         core.dispatcher.tick,
@@ -41,6 +44,16 @@ def start_clock(core: Core) -> AsyncIOScheduler:
         seconds=DISPATCH_EVERY_SECONDS,
         next_run_time=datetime.now(UTC),
         id="dispatcher",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=DISPATCH_EVERY_SECONDS,
+    )
+    scheduler.add_job(
+        core.services.campaigns.tick,
+        "interval",
+        seconds=DISPATCH_EVERY_SECONDS,
+        next_run_time=datetime.now(UTC),
+        id="campaigns",
         max_instances=1,
         coalesce=True,
         misfire_grace_time=DISPATCH_EVERY_SECONDS,

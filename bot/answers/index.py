@@ -9,6 +9,7 @@ to the closest word the index knows (rapidfuzz), so "pasword" finds "password".
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ PHRASING_WEIGHT = 0.25
 TOPIC_WEIGHT = 1.0
 ANSWER_WEIGHT = 0.25
 TYPO_MIN_LENGTH = 4
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG on its own
 OFF_TOPIC_PREFIX = "off-topic:"
 """Ranked ids of off-topic intents start with this; they are never answered, only used to refuse."""
 

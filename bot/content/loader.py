@@ -98,7 +98,7 @@ def _valid_items_only(model: type[BaseModel], items_field: str | None, data: Any
         return None
 
 
-def _validate_file(
+def validate_file(
     path: Path, model: type[BaseModel], problems: list[Problem], items_field: str | None = None
 ) -> Located | None:
     """Parse and validate one YAML file; every problem found is appended.
@@ -134,7 +134,7 @@ def _validate_file(
                 part for part in item["loc"] if not (isinstance(part, str) and part.startswith("function-"))
             )
             where = _format_loc(loc) or "(file)"
-            message = item["msg"]
+            message = item["msg"].removeprefix("Value error, ")
             if item["type"] == "extra_forbidden":
                 message = "unknown field"
             elif item["type"] == "missing":
@@ -158,7 +158,7 @@ def read_content(root: Path = DEFAULT_CONTENT_DIR, kinds: tuple[ContentKind, ...
     if not catalog_path.is_file():
         result.problems.append(Problem(catalog_path, 1, "catalog file not found"))
     else:
-        located = _validate_file(catalog_path, Catalog, result.problems)
+        located = validate_file(catalog_path, Catalog, result.problems)
         if located is not None:
             result.catalog_file = located
             assert isinstance(located.model, Catalog)
@@ -175,7 +175,7 @@ def read_content(root: Path = DEFAULT_CONTENT_DIR, kinds: tuple[ContentKind, ...
                     Problem(lang_dir / kind.pattern, 1, f"missing: every language needs its {kind.name} file")
                 )
             for path in paths:
-                located = _validate_file(path, kind.model, result.problems, kind.items_field)
+                located = validate_file(path, kind.model, result.problems, kind.items_field)
                 if located is not None:
                     per_kind.setdefault(kind.name, []).append(located)
         result.files[lang_dir.name] = per_kind

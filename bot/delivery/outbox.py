@@ -30,6 +30,9 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     BLOCKED = "blocked"
     FAILED = "failed"
+    HELD = "held"
+    """Waiting while its campaign is paused."""
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +261,18 @@ class DeliveryOutbox:
                 update(deliveries)
                 .where(deliveries.c.claimed_by == worker, deliveries.c.status == DeliveryStatus.SENDING.value)
                 .values(status=DeliveryStatus.PENDING.value, lease_until=None, claimed_by=None)
+            )
+            return int(result.rowcount or 0)
+
+    async def set_status_of_drops(
+        self, drop_prefix: str, from_status: DeliveryStatus, to_status: DeliveryStatus
+    ) -> int:
+        """Move every row of these drops from one status to another (pausing, resuming, cancelling)."""
+        async with self.db.begin() as connection:
+            result = await connection.execute(
+                update(deliveries)
+                .where(deliveries.c.drop_id.like(f"{drop_prefix}%"), deliveries.c.status == from_status.value)
+                .values(status=to_status.value)
             )
             return int(result.rowcount or 0)
 

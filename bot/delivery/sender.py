@@ -19,9 +19,9 @@ from bot.content.library import ContentLibrary
 from bot.delivery.messenger import DeliveryFailed, Messenger, RecipientGone, RetryLater
 from bot.delivery.outbox import ClaimedDelivery, DeliveryOutbox
 from bot.delivery.ratelimit import SendPacer
-from bot.features.tips import tip_text
 from bot.replies import Reply
 from bot.texts import Texts
+from bot.tip_format import tip_text
 
 _log = logging.getLogger(__name__)
 

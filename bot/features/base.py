@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.answers.engine import AnswerEngine
 from bot.clock import Clock
@@ -17,6 +18,9 @@ from bot.storage.db import Database
 from bot.storage.people import PeopleStore
 from bot.storage.subscriptions import SubscriptionStore
 from bot.texts import Texts
+
+if TYPE_CHECKING:
+    from bot.campaigns.service import CampaignService
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,7 @@ class Services:
     subscriptions: SubscriptionStore
     signer: PayloadSigner
     clock: Clock
+    campaigns: CampaignService
 
 
 AdminCheck = Callable[[Incoming], Awaitable[bool]]

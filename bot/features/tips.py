@@ -9,16 +9,7 @@ from bot.events import ButtonPress, Command
 from bot.features.base import Feature, Turn
 from bot.payloads import Payload
 from bot.replies import Outgoing
-from bot.texts import Texts
-
-
-def tip_text(texts: Texts, lang: str, tip: Tip) -> str:
-    """A tip as a message: heading, text, and its source when it has one."""
-    text = f"**{texts.say(lang, 'tip.heading')}** {tip.text}"
-    if tip.source is not None:
-        source = f"[{tip.source.title}]({tip.source.url})" if tip.source.url else tip.source.title
-        text += f"\n\n_{texts.say(lang, 'tip.source')}_ {source}"
-    return text
+from bot.tip_format import tip_text
 
 
 def format_tip(turn: Turn, tip: Tip) -> str:

@@ -143,3 +143,17 @@ drop_messages = Table(
     Column("language", String(16), primary_key=True),
     Column("text", Text, nullable=False),
 )
+
+campaigns = Table(
+    "campaigns",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("spec", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("next_run_index", Integer, nullable=False, default=0),
+    Column("next_run_at", UtcDateTime(), nullable=True),
+    Column("created_by", String(100), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_campaigns_due", "status", "next_run_at"),
+)

@@ -1,0 +1,274 @@
+"""Crash safety of the delivery outbox, end to end: ``safetybot run`` is SIGKILLed in the middle of a
+5,000-recipient drop sent through the loopback Bot API server, then started again.
+
+The requirement: every recipient gets the message, and the only duplicates are rows that were in flight
+at the moment of the kill (sent to Telegram, not yet marked sent), at most the sender's concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, literal, select
+
+from bot.delivery.outbox import DeliveryOutbox
+from bot.storage.db import Database
+from bot.storage.tables import chats, deliveries
+from tests.auxil.telegram_server import JSON, FakeBotApi
+
+RECIPIENTS = 5_000
+FIRST_CHAT_ID = 900_000
+CHAT_IDS = frozenset(range(FIRST_CHAT_ID, FIRST_CHAT_ID + RECIPIENTS))
+CONCURRENCY = 16
+BATCH = 200
+LEASE_SECONDS = 5
+DROP_ID = "campaign:crash:1"
+TEXT = "Crash test message"
+KILL_AT = 2_150
+"""The kill comes with this send (43%): in the middle of the 11th batch, so rows are in flight."""
+SEND_DELAY = 0.004
+"""Each sendMessage takes this long in the server, as a real round trip does: requests overlap."""
+
+_OWN_SETTINGS = ("TELEGRAM_", "DISCORD_", "SAFETYBOT_", "DATABASE_URL", "LOG_LEVEL")
+
+
+class CrashingBotApi(FakeBotApi):
+    """The loopback Bot API with a slower sendMessage that SIGKILLs the bot when the Nth message lands.
+
+    The kill happens inside the handler, before the answer is written: that request and the ones still
+    being served are in flight (Telegram has them, the bot never hears back). Requests that reached the
+    server are recorded even though their client died, as Telegram would deliver them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.serving = 0
+        self.reached: set[int | str] = set()
+        self.victim: subprocess.Popen[bytes] | None = None
+        self.kill_at = 0
+        self.sent_at_kill: int | None = None
+        self._handlers["sendMessage"] = self._slow_send_message
+
+    def kill_when_sent(self, victim: subprocess.Popen[bytes], count: int) -> None:
+        self.victim, self.kill_at, self.sent_at_kill = victim, count, None
+
+    async def _slow_send_message(self, params: JSON) -> JSON:
+        self.serving += 1
+        try:
+            await asyncio.sleep(SEND_DELAY)
+            message = await self._send_message(params)
+            self.reached.add(params["chat_id"])
+        finally:
+            self.serving -= 1
+        if self.victim is not None and len(self.sent) >= self.kill_at:
+            self.victim.send_signal(signal.SIGKILL)
+            self.sent_at_kill = len(self.sent)
+            self.victim = None
+        return message
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[CrashingBotApi]:
+    async with CrashingBotApi() as server:
+        yield server
+
+
+class Bot:
+    """``python -m bot.cli run`` as a subprocess, its output in a log file."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, log: Path) -> None:
+        self.env, self.cwd, self.log = env, cwd, log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as out:
+            out.write(b"\n----- start -----\n")
+            out.flush()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run"],
+                env=self.env,
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        return self.proc
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def tail(self, lines: int = 25) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    async def wait_exit(self, timeout: float) -> int | None:
+        """The exit status, or None when it is still running after ``timeout`` seconds."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.proc.poll()
+
+    async def stop(self) -> str:
+        """SIGTERM, then SIGKILL after a few seconds; how it ended."""
+        if not self.alive():
+            return "not running"
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        code = await self.wait_exit(10)
+        if code is not None:
+            return f"exited on SIGTERM with status {code}"
+        self.proc.send_signal(signal.SIGKILL)
+        await self.wait_exit(10)
+        return "ignored SIGTERM for 10 s; killed"
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float, what: str, bot: Bot | None) -> None:
+    """Poll until ``predicate`` holds; fail with ``what`` (and the bot's log) on timeout or if the bot
+    (when given) dies."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if bot is not None and not bot.alive():
+            status = bot.proc.poll() if bot.proc else None
+            raise AssertionError(f"the bot exited ({status}) while waiting for {what}; log:\n{bot.tail()}")
+        if time.monotonic() >= deadline:
+            log = bot.tail() if bot is not None else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; log:\n{log}")
+        await asyncio.sleep(0.02)
+
+
+async def prepare_drop(db: Database) -> None:
+    """5,000 private Telegram chats and one campaign drop enqueued for all of them."""
+    await db.migrate()
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "platform": "telegram",
+            "platform_chat_id": str(chat_id),
+            "kind": "private",
+            "language": "en",
+            "active": True,
+            "created_at": now,
+        }
+        for chat_id in sorted(CHAT_IDS)
+    ]
+    outbox = DeliveryOutbox(db)
+    async with db.begin() as connection:
+        await connection.execute(insert(chats), rows)
+        await outbox.save_drop_messages(connection, DROP_ID, {"en": TEXT})
+        recipients = select(chats.c.id, func.coalesce(chats.c.language, literal("en"))).where(
+            chats.c.platform == "telegram", chats.c.active.is_(True)
+        )
+        enqueued = await outbox.enqueue_select(connection, DROP_ID, recipients, not_before=now)
+    assert enqueued == RECIPIENTS
+
+
+async def statuses(db: Database) -> dict[int, str]:
+    """Each chat's delivery status for the drop, by Telegram chat id."""
+    async with db.begin() as connection:
+        result = await connection.execute(
+            select(chats.c.platform_chat_id, deliveries.c.status)
+            .join(chats, chats.c.id == deliveries.c.chat_id)
+            .where(deliveries.c.drop_id == DROP_ID)
+        )
+        return {int(chat_id): status for chat_id, status in result}
+
+
+def bot_env(api: FakeBotApi, tmp_path: Path, database: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_SETTINGS)}
+    env.update(
+        TELEGRAM_BOT_TOKEN="123456:TEST",
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_RATE_LIMIT="false",
+        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+        SAFETYBOT_DATA_DIR=str(tmp_path / "data"),
+        SAFETYBOT_SENDER_CONCURRENCY=str(CONCURRENCY),
+        SAFETYBOT_SENDER_BATCH=str(BATCH),
+        SAFETYBOT_SENDER_LEASE_SECONDS=str(LEASE_SECONDS),
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+async def test_sigkill_mid_drop_loses_nothing_and_duplicates_at_most_the_in_flight_rows(
+    api: CrashingBotApi, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    database = tmp_path / "crash.db"
+    db = Database(f"sqlite+aiosqlite:///{database}")
+    workdir = tmp_path / "cwd"  # no stray .env is read
+    workdir.mkdir()
+    bot = Bot(bot_env(api, tmp_path, database), workdir, tmp_path / "bot.log")
+    try:
+        await prepare_drop(db)
+
+        # 1. Start the bot and SIGKILL it when the 2,150th message of the drop reaches Telegram.
+        api.kill_when_sent(bot.start(), KILL_AT)
+        await wait_until(lambda: api.sent_at_kill is not None, 60, f"{KILL_AT} messages sent", bot)
+        assert await bot.wait_exit(10) == -signal.SIGKILL, f"the bot did not die of SIGKILL:\n{bot.tail()}"
+        await wait_until(lambda: api.serving == 0, 10, "requests in flight to be served", None)
+        sent_at_kill = api.sent_at_kill
+        assert sent_at_kill is not None and 0.2 * RECIPIENTS <= sent_at_kill <= 0.8 * RECIPIENTS
+        received = Counter(message["chat_id"] for message in api.sent)
+        assert max(received.values()) == 1, "duplicates before any crash"
+        at_kill = await statuses(db)
+        in_flight = {chat_id for chat_id in received if at_kill[chat_id] != "sent"}
+        kill_state = Counter(at_kill.values())
+        assert kill_state["pending"] > 0 and kill_state["sending"] > 0, f"not mid-drop: {kill_state}"
+        assert 1 <= len(in_flight) <= CONCURRENCY, (
+            f"{len(in_flight)} chats got the message but their rows were not marked sent when the bot "
+            f"died; at most the sender's concurrency ({CONCURRENCY}) can be in flight"
+        )
+
+        # 2. Start it again: it sends what is pending and reclaims the dead sender's rows after the lease.
+        bot.start()
+        await wait_until(
+            lambda: api.reached >= CHAT_IDS,
+            120,
+            "every chat to get the message after the restart",
+            bot,
+        )
+        deadline = time.monotonic() + 30
+        while (state := Counter((await statuses(db)).values()))["sent"] < RECIPIENTS:
+            assert bot.alive(), f"the bot exited before marking every row: {state}\n{bot.tail()}"
+            assert time.monotonic() < deadline, f"rows not all marked sent after 30 s: {state}"
+            await asyncio.sleep(0.1)
+        how_it_stopped = await bot.stop()
+        final = await statuses(db)
+    finally:
+        try:
+            if bot.alive():
+                await bot.stop()
+        finally:
+            await db.close()
+
+    # 3. No loss, and duplicates only for the rows in flight at the kill.
+    sends = [message for message in api.sent if message["chat_id"] in CHAT_IDS]
+    assert len(sends) == len(api.sent), "messages to chats outside the drop"
+    assert all(message["text"] == TEXT for message in sends), {message["text"] for message in sends}
+    per_chat = Counter(message["chat_id"] for message in sends)
+    assert set(per_chat) == CHAT_IDS, f"{len(CHAT_IDS - set(per_chat))} recipients never got the message"
+    duplicated = {chat_id for chat_id, count in per_chat.items() if count > 1}
+    duplicates = len(sends) - RECIPIENTS
+    assert duplicates <= CONCURRENCY, f"{duplicates} duplicates; at most {CONCURRENCY} (the concurrency)"
+    assert max(per_chat.values()) <= 2, "a chat got the message more than twice"
+    assert duplicated <= in_flight, (
+        f"duplicates for chats that were not in flight at the kill: {sorted(duplicated - in_flight)[:10]}"
+    )
+    assert Counter(final.values()) == {"sent": RECIPIENTS}, Counter(final.values())
+    print(
+        f"\nsent at kill {sent_at_kill}, received by the server before the restart {sum(received.values())}, "
+        f"rows in flight {len(in_flight)}, duplicates {duplicates}, restarted bot {how_it_stopped}, "
+        f"{time.monotonic() - started:.1f} s"
+    )
