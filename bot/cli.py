@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -81,9 +82,20 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_core
     from bot.runner import run_platforms
 
+    main = asyncio.current_task()
+    assert main is not None
+    # SIGTERM (systemd, docker, a supervisor) stops the bot the way Ctrl-C does: adapters close, the
+    # sender gives back what it claimed but did not send, the database closes.
+    def stop() -> None:
+        _log.info("SIGTERM received: stopping")
+        main.cancel()
+
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
     core = await build_core(settings)
     try:
         return await run_platforms(core, console=args.command == "chat")
+    except asyncio.CancelledError:
+        return 0
     finally:
         await core.close()
 

@@ -74,3 +74,31 @@ def test_render_numbers_buttons_and_keeps_markup_readable() -> None:
         "**Hello** [site](https://example.org)\n- one", ((Choice("A", "a~~x"), Choice("B", "b~~x")),)
     )
     assert render(reply) == "Hello site (https://example.org)\n• one\n\n  [1] A\n  [2] B"
+
+
+async def test_a_daily_tip_arrives_in_the_console_chat(tmp_path: Path) -> None:
+    import io
+
+    from adapters.console.chat import ConsoleChat
+    from adapters.console.messenger import ConsoleMessenger
+    from bot.content.loader import load_content
+    from tests.auxil.core import FakeClock, make_core
+
+    clock = FakeClock()
+    core = await make_core(tmp_path, load_content(), clock)
+    try:
+        output = io.StringIO()
+        chat = ConsoleChat(core, stdin=io.StringIO(""), stdout=output)
+        core.messengers["console"] = ConsoleMessenger(chat)
+        from bot.events import Command
+
+        subscribe = Command(chat.user, chat.chat, clock.now(), "subscribe", ("09:05",))
+        chat.show(await core.conversation.handle(subscribe))
+        clock.advance(minutes=6)
+        assert (await core.dispatcher.tick()).enqueued == 1
+        assert await core.make_sender().run_once() == 1
+        shown = output.getvalue()
+        assert "Done! at 09:05 (UTC)" in shown
+        assert "\nTip: " in shown.split("Done!", 1)[1], "the tip is shown after the subscription reply"
+    finally:
+        await core.close()

@@ -9,6 +9,7 @@ import html
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -304,3 +305,48 @@ async def test_webhook_mode_checks_the_secret(
             assert running.alive()
         finally:
             await stop(running)
+
+
+async def test_daily_tip_goes_out_through_telegram_once_despite_a_429(bot: Running) -> None:
+    from sqlalchemy import update
+
+    from bot.storage.tables import subscriptions
+
+    bot.api.user_message("/subscribe 08:00 Europe/Madrid")
+    (done,) = await bot.reply_to(ADA)
+    assert done.startswith("Done! at 08:00 (Europe/Madrid).")
+    async with bot.core.db.begin() as connection:
+        await connection.execute(
+            update(subscriptions).values(next_due_at=bot.core.services.clock.now() - timedelta(minutes=1))
+        )
+    assert (await bot.core.dispatcher.tick()).enqueued == 1
+    assert "telegram" in bot.core.messengers
+    sender = bot.core.make_sender()
+    bot.api.fail_next("sendMessage", 429, retry_after=1, chat_id=ADA)
+    assert await sender.run_once() == 1
+    assert (await bot.core.outbox.counts("tip:"))["retrying"] == 1
+    await asyncio.sleep(1.1)
+    assert await sender.run_once() == 1
+    texts = bot.texts(ADA)
+    assert len(texts) == 2 and texts[1].startswith("Tip:")
+    assert (await bot.core.outbox.counts("tip:"))["sent"] == 1
+
+
+async def test_blocked_subscriber_is_paused_by_the_outbox(bot: Running) -> None:
+    from sqlalchemy import update
+
+    from bot.storage.tables import subscriptions
+
+    bot.api.user_message("/subscribe 08:00")
+    await bot.reply_to(ADA)
+    async with bot.core.db.begin() as connection:
+        await connection.execute(
+            update(subscriptions).values(next_due_at=bot.core.services.clock.now() - timedelta(minutes=1))
+        )
+    await bot.core.dispatcher.tick()
+    bot.api.fail_next("sendMessage", 403, chat_id=ADA)
+    assert await bot.core.make_sender().run_once() == 1
+    assert (await bot.core.outbox.counts("tip:"))["blocked"] == 1
+    bot.api.user_message("/subscription")
+    texts = await bot.reply_to(ADA, 2)
+    assert "paused" in texts[1]

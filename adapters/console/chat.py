@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
+import threading
 from typing import TextIO
 
 from bot.app import Core
@@ -67,20 +68,36 @@ class ConsoleChat:
             self.choices = choices
         self.stdout.flush()
 
-    async def _read_line(self) -> str:
+    def _start_reader(self) -> asyncio.Queue[str]:
+        """Read standard input on a daemon thread, so a stop never waits for a line that may not come."""
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str] = asyncio.Queue()
+
+        def pump() -> None:
+            while True:
+                line = self.stdin.readline()
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+                if line == "":
+                    return
+
+        threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+        return lines
+
+    async def _read_line(self, lines: asyncio.Queue[str]) -> str:
         if self.interactive:
             self.stdout.write("\n> ")
             self.stdout.flush()
-        return await asyncio.to_thread(self.stdin.readline)
+        return await lines.get()
 
     async def run(self) -> None:
         """Chat until end of input or Ctrl-C."""
         texts, lang = self.core.services.texts, self.user.language_hint or "en"
         if self.interactive:
             self.stdout.write(texts.say(lang, "console.intro") + "\n")
+        lines = self._start_reader()
         try:
             while True:
-                line = await self._read_line()
+                line = await self._read_line(lines)
                 if line == "":
                     break
                 event = parse_line(line, self.user, self.chat, self.choices, self.core)
