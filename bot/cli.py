@@ -84,6 +84,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     main = asyncio.current_task()
     assert main is not None
+
     # SIGTERM (systemd, docker, a supervisor) stops the bot the way Ctrl-C does: adapters close, the
     # sender gives back what it claimed but did not send, the database closes.
     def stop() -> None:

@@ -1,8 +1,10 @@
-"""Tip order per chat: a shuffled cycle over the chat's categories, no repeat until every tip was seen."""
+"""Tip order per chat: cycles over the chat's categories in an order of its own, no repeat until every
+tip was seen, and a different order each cycle."""
 
 from __future__ import annotations
 
-import random
+import math
+import zlib
 from dataclasses import dataclass
 
 from bot.content.models import Tip
@@ -17,23 +19,39 @@ class RotationStep:
     position: int
 
 
+def _affine(count: int, chat_row_id: int, cycle: int) -> tuple[int, int]:
+    """A permutation of range(count) as ``(a * p + b) % count``, different per chat and cycle.
+
+    O(1) per tip, so a dispatcher tick stays cheap with thousands of chats due; the same in every
+    process (crc32, not Python's salted hash).
+    """
+    digest = zlib.crc32(f"{chat_row_id}:{cycle}".encode())
+    offset = digest % count
+    step = (digest // count) % count or 1
+    while math.gcd(step, count) != 1:
+        step = step % count + 1
+    return step, offset
+
+
 def cycle_order(tips: list[Tip], chat_row_id: int, cycle: int) -> list[Tip]:
     """The tips in the order this chat sees them in this cycle (the same order in every process)."""
     ordered = sorted(tips, key=lambda tip: tip.id)
-    random.Random(f"{chat_row_id}:{cycle}").shuffle(ordered)
-    return ordered
+    step, offset = _affine(len(ordered), chat_row_id, cycle)
+    return [ordered[(step * position + offset) % len(ordered)] for position in range(len(ordered))]
 
 
 def next_tip(tips: list[Tip], chat_row_id: int, cycle: int, position: int) -> RotationStep | None:
-    """The tip at the current position, and the position after it (a new shuffled cycle at the end)."""
+    """The tip at the current position, and the position after it (a new cycle in a new order at the end)."""
     if not tips:
         return None
-    if position >= len(tips):
+    count = len(tips)
+    if position >= count:
         cycle, position = cycle + 1, 0
-    order = cycle_order(tips, chat_row_id, cycle)
-    tip = order[position]
+    ordered = sorted(tips, key=lambda tip: tip.id)
+    step, offset = _affine(count, chat_row_id, cycle)
+    tip = ordered[(step * position + offset) % count]
     position += 1
-    if position >= len(order):
+    if position >= count:
         cycle, position = cycle + 1, 0
     return RotationStep(tip, cycle, position)
 

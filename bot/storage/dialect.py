@@ -34,3 +34,9 @@ def lock_for_claim(dialect_name: str, statement: Select[Any]) -> Select[Any]:
     if dialect_name == "postgresql":
         return statement.with_for_update(skip_locked=True)
     return statement
+
+
+def insert_ignore_many(dialect_name: str, table: Table) -> Insert:
+    """An INSERT for executemany (a list of rows) that skips rows whose unique key exists."""
+    module = postgresql if dialect_name == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing()
