@@ -125,7 +125,18 @@ class TelegramAdapter:
         settings = self.core.settings
         app = self.application
         await app.initialize()
-        messenger = TelegramMessenger(app.bot, paid_broadcast=settings.telegram_paid_broadcast)
+        assert settings.telegram_bot_token is not None
+        messenger = TelegramMessenger.for_token(
+            settings.telegram_bot_token.get_secret_value(),
+            settings.telegram_api_base_url,
+            paid_broadcast=settings.telegram_paid_broadcast,
+        )
+        try:
+            await messenger.start()
+        except BaseException:
+            await messenger.stop()
+            await app.shutdown()
+            raise
         self.core.messengers[messenger.platform] = messenger
         try:
             await self.register_commands()
@@ -157,4 +168,5 @@ class TelegramAdapter:
                     await app.stop()
         finally:
             self.core.messengers.pop(messenger.platform, None)
+            await messenger.stop()
             await app.shutdown()

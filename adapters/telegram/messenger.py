@@ -13,6 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from adapters.telegram.outbound import retry_after_seconds
 from adapters.telegram.render import html_chunks, keyboard
+from adapters.telegram.transport import AiohttpRequest
 from bot.delivery.messenger import DeliveryFailed, RecipientGone, RetryLater
 from bot.events import ChatRef
 from bot.replies import Reply
@@ -27,13 +28,29 @@ GONE = (
 
 
 class TelegramMessenger:
-    """Sends outbox deliveries through a python-telegram-bot Bot."""
+    """Sends outbox deliveries through a python-telegram-bot Bot of its own: on the aiohttp transport and
+    without python-telegram-bot's rate limiter (the sender paces sends itself)."""
 
     platform = "telegram"
 
     def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self.bot = bot
         self.paid_broadcast = paid_broadcast
+
+    @classmethod
+    def for_token(
+        cls, token: str, base_url: str | None, *, paid_broadcast: bool = False
+    ) -> TelegramMessenger:
+        """A messenger with its own Bot (call ``start`` before use and ``stop`` after)."""
+        options = {"base_url": base_url} if base_url else {}
+        bot = Bot(token, request=AiohttpRequest(), **options)
+        return cls(bot, paid_broadcast=paid_broadcast)
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+
+    async def stop(self) -> None:
+        await self.bot.shutdown()
 
     async def deliver(self, chat: ChatRef, reply: Reply) -> str:
         chunks = html_chunks(reply)

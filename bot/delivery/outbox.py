@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, literal, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import ChatKind, ChatRef
@@ -234,6 +234,60 @@ class DeliveryOutbox:
                 "error": reason[:200],
             },
         )
+
+    async def record(
+        self,
+        worker: str,
+        *,
+        sent: list[tuple[int, str]],
+        retry: list[tuple[int, datetime, str]],
+        failed: list[tuple[int, str]],
+        now: datetime,
+    ) -> None:
+        """Record many outcomes in one transaction (the sender's batches), only for rows this worker holds."""
+        mine = [deliveries.c.id == bindparam("b_id"), deliveries.c.claimed_by == worker]
+        async with self.db.begin() as connection:
+            if sent:
+                await connection.execute(
+                    update(deliveries)
+                    .where(*mine)
+                    .values(
+                        status=DeliveryStatus.SENT.value,
+                        platform_message_id=bindparam("b_message"),
+                        finished_at=now,
+                        lease_until=None,
+                        error=None,
+                    ),
+                    [{"b_id": delivery_id, "b_message": message[:64]} for delivery_id, message in sent],
+                )
+            if retry:
+                await connection.execute(
+                    update(deliveries)
+                    .where(*mine)
+                    .values(
+                        status=DeliveryStatus.PENDING.value,
+                        next_attempt_at=bindparam("b_at"),
+                        lease_until=None,
+                        claimed_by=None,
+                        error=bindparam("b_error"),
+                    ),
+                    [
+                        {"b_id": delivery_id, "b_at": at, "b_error": reason[:200]}
+                        for delivery_id, at, reason in retry
+                    ],
+                )
+            if failed:
+                await connection.execute(
+                    update(deliveries)
+                    .where(*mine)
+                    .values(
+                        status=DeliveryStatus.FAILED.value,
+                        finished_at=now,
+                        lease_until=None,
+                        error=bindparam("b_error"),
+                    ),
+                    [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in failed],
+                )
 
     async def mark_blocked(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> None:
         """The chat is gone: this row is blocked, the chat inactive, its subscription paused."""

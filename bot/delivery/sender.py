@@ -12,7 +12,7 @@ import socket
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.content.library import ContentLibrary
@@ -82,41 +82,38 @@ class DeliverySender:
         text = texts.get(lang) or texts.get(self.content.default_language) or next(iter(texts.values()), None)
         return Reply(text) if text else None
 
-    async def _send_one(self, claimed: ClaimedDelivery, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            now = self.clock.now()
-            reply = await self.render(claimed)
-            if reply is None:
-                await self.outbox.mark_failed(claimed.id, self.worker, "no message for this delivery", now)
-                return
-            messenger = self.messengers[claimed.chat.platform]
-            await self._pacer(claimed.chat.platform).wait()
-            try:
-                message_id = await messenger.deliver(claimed.chat, reply)
-            except RecipientGone:
-                await self.outbox.mark_blocked(claimed, self.worker, self.clock.now())
-            except RetryLater as error:
-                if claimed.attempts >= self.settings.max_attempts:
-                    await self.outbox.mark_failed(
-                        claimed.id, self.worker, f"gave up: {error.reason}", self.clock.now()
-                    )
-                    return
-                wait = (
-                    timedelta(seconds=error.seconds)
-                    if error.seconds is not None
-                    else backoff(claimed.attempts)
-                )
-                await self.outbox.mark_retry(claimed.id, self.worker, self.clock.now() + wait, error.reason)
-            except DeliveryFailed as error:
-                await self.outbox.mark_failed(claimed.id, self.worker, str(error), self.clock.now())
-            except Exception as error:  # a bug in a messenger must not stop the sender
-                _log.exception("messenger %s failed on delivery %s", claimed.chat.platform, claimed.id)
-                await self.outbox.mark_failed(claimed.id, self.worker, type(error).__name__, self.clock.now())
-            else:
-                await self.outbox.mark_sent(claimed.id, self.worker, message_id, self.clock.now())
+    async def _attempt(self, claimed: ClaimedDelivery) -> tuple[str, object]:
+        """Send one delivery; its outcome as (kind, detail) for the batch record."""
+        now = self.clock.now()
+        reply = await self.render(claimed)
+        if reply is None:
+            return "failed", "no message for this delivery"
+        messenger = self.messengers[claimed.chat.platform]
+        await self._pacer(claimed.chat.platform).wait()
+        try:
+            return "sent", await messenger.deliver(claimed.chat, reply)
+        except RecipientGone:
+            return "blocked", None
+        except RetryLater as error:
+            if claimed.attempts >= self.settings.max_attempts:
+                return "failed", f"gave up: {error.reason}"
+            wait = (
+                timedelta(seconds=error.seconds) if error.seconds is not None else backoff(claimed.attempts)
+            )
+            return "retry", (now + wait, error.reason)
+        except DeliveryFailed as error:
+            return "failed", str(error)
+        except Exception as error:  # a bug in a messenger must not stop the sender
+            _log.exception("messenger %s failed on delivery %s", claimed.chat.platform, claimed.id)
+            return "failed", type(error).__name__
 
     async def run_once(self) -> int:
-        """Claim one batch and send it; the number of deliveries handled."""
+        """Claim one batch and send it; the number of deliveries handled.
+
+        Outcomes are recorded in small batches, but a send's concurrency slot is only freed once its
+        outcome is committed: at any moment at most ``concurrency`` deliveries have gone out without
+        being recorded, which bounds the duplicates a crash can cause.
+        """
         claimed = await self.outbox.claim(
             self.worker,
             list(self.messengers),
@@ -124,10 +121,56 @@ class DeliverySender:
             limit=self.settings.batch_size,
             lease=self.settings.lease,
         )
-        if claimed:
-            gate = asyncio.Semaphore(self.settings.concurrency)
-            await asyncio.gather(*(self._send_one(item, gate) for item in claimed))
+        if not claimed:
+            return 0
+        slots = asyncio.Semaphore(self.settings.concurrency)
+        flush_at = max(1, self.settings.concurrency // 2)
+        unrecorded: list[tuple[ClaimedDelivery, str, object]] = []
+        flushing = asyncio.Lock()
+
+        async def flush() -> None:
+            async with flushing:
+                batch, unrecorded[:] = list(unrecorded), []
+                if not batch:
+                    return
+                try:
+                    await self._record(batch)
+                finally:
+                    for _ in batch:
+                        slots.release()
+
+        async def one(item: ClaimedDelivery) -> None:
+            await slots.acquire()
+            try:
+                outcome, detail = await self._attempt(item)
+            except BaseException:
+                slots.release()
+                raise
+            unrecorded.append((item, outcome, detail))
+            if len(unrecorded) >= flush_at:
+                await flush()
+
+        await asyncio.gather(*(one(item) for item in claimed))
+        await flush()
         return len(claimed)
+
+    async def _record(self, batch: list[tuple[ClaimedDelivery, str, object]]) -> None:
+        now = self.clock.now()
+        sent: list[tuple[int, str]] = []
+        retry: list[tuple[int, datetime, str]] = []
+        failed: list[tuple[int, str]] = []
+        for item, outcome, detail in batch:
+            match outcome:
+                case "sent":
+                    sent.append((item.id, str(detail)))
+                case "retry":
+                    at, reason = detail  # type: ignore[misc]
+                    retry.append((item.id, at, reason))
+                case "failed":
+                    failed.append((item.id, str(detail)))
+                case "blocked":
+                    await self.outbox.mark_blocked(item, self.worker, now)
+        await self.outbox.record(self.worker, sent=sent, retry=retry, failed=failed, now=now)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain the outbox until ``stop`` is set; then give back anything claimed but not finished."""
