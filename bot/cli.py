@@ -10,9 +10,14 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.answers.engine import AnswerEngine
+    from bot.content.library import ContentLibrary
 
 _log = logging.getLogger("safetybot")
 
@@ -121,10 +126,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
 
 
-def _load_engine(settings: Settings):
+def _load_engine() -> tuple[ContentLibrary, AnswerEngine] | int:
+    """The content and the answer engine, or the exit code after saying what is wrong."""
     from bot.app import build_engine, content_dir
 
-    content = load_content(content_dir(settings), settings.safetybot_default_language)
+    try:
+        settings = load_settings()
+        content = load_content(content_dir(settings), settings.safetybot_default_language)
+    except SettingsError as error:
+        return _fail(str(error))
+    except ContentError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
     return content, build_engine(content)
 
 
@@ -134,14 +147,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.markup import plain_text
     from bot.texts import Texts
 
-    try:
-        settings = load_settings()
-        content, engine = _load_engine(settings)
-    except SettingsError as error:
-        return _fail(str(error))
-    except ContentError as error:
-        print(error.report(), file=sys.stderr)
-        return 1
+    loaded = _load_engine()
+    if isinstance(loaded, int):
+        return loaded
+    content, engine = loaded
     lang = content.resolve_language(args.lang)
     texts = Texts(content)
 
@@ -180,14 +189,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from bot.evaluation import evaluate, format_report
 
-    try:
-        settings = load_settings()
-        content, engine = _load_engine(settings)
-    except SettingsError as error:
-        return _fail(str(error))
-    except ContentError as error:
-        print(error.report(), file=sys.stderr)
-        return 1
+    loaded = _load_engine()
+    if isinstance(loaded, int):
+        return loaded
+    content, engine = loaded
     path = Path(args.file) if args.file else Path("tests/eval") / f"{args.lang}.yaml"
     if not path.is_file():
         return _fail(f"no evaluation set at {path}")

@@ -7,6 +7,7 @@ paragraphs separated by blank lines. Anything else is literal text, which render
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -90,13 +91,11 @@ def parse(text: str) -> list[Line]:
     return lines
 
 
-def plain_text(text: str) -> str:
-    """The text without markup (links keep their address in brackets); for logs-free previews and tests."""
+def render(text: str, span: Callable[[Span], str]) -> str:
+    """Marked-up text rendered line by line, each span through ``span`` (adapters pass their own)."""
     out: list[str] = []
     for line in parse(text):
-        body = "".join(
-            f"{span.text} ({span.url})" if span.kind is SpanKind.LINK else span.text for span in line.spans
-        )
+        body = "".join(span(part) for part in line.spans)
         match line.kind:
             case LineKind.BULLET:
                 out.append(f"• {body}")
@@ -107,6 +106,11 @@ def plain_text(text: str) -> str:
             case LineKind.TEXT:
                 out.append(body)
     return "\n".join(out)
+
+
+def plain_text(text: str) -> str:
+    """The text without markup (links keep their address in brackets), for the console and the CLI."""
+    return render(text, lambda span: f"{span.text} ({span.url})" if span.kind is SpanKind.LINK else span.text)
 
 
 def split_paragraphs(text: str, limit: int) -> list[str]:

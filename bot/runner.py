@@ -38,26 +38,17 @@ def start_clock(core: Core) -> AsyncIOScheduler:
     the process stops.
     """
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        core.dispatcher.tick,
-        "interval",
-        seconds=DISPATCH_EVERY_SECONDS,
-        next_run_time=datetime.now(UTC),
-        id="dispatcher",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=DISPATCH_EVERY_SECONDS,
-    )
-    scheduler.add_job(
-        core.services.campaigns.tick,
-        "interval",
-        seconds=DISPATCH_EVERY_SECONDS,
-        next_run_time=datetime.now(UTC),
-        id="campaigns",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=DISPATCH_EVERY_SECONDS,
-    )
+    for job_id, job in (("dispatcher", core.dispatcher.tick), ("campaigns", core.services.campaigns.tick)):
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=DISPATCH_EVERY_SECONDS,
+            next_run_time=datetime.now(UTC),
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=DISPATCH_EVERY_SECONDS,
+        )
     scheduler.start()
     return scheduler
 

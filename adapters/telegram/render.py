@@ -7,7 +7,7 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.markup import LineKind, Span, SpanKind, parse, split_paragraphs
+from bot.markup import Span, SpanKind, render, split_paragraphs
 from bot.replies import Reply
 
 MESSAGE_LIMIT = 4096
@@ -30,19 +30,7 @@ def _span(span: Span) -> str:
 
 def to_html(text: str) -> str:
     """One marked-up text as Telegram HTML."""
-    out: list[str] = []
-    for line in parse(text):
-        body = "".join(_span(span) for span in line.spans)
-        match line.kind:
-            case LineKind.BULLET:
-                out.append(f"• {body}")
-            case LineKind.NUMBERED:
-                out.append(f"{line.marker}. {body}")
-            case LineKind.BLANK:
-                out.append("")
-            case LineKind.TEXT:
-                out.append(body)
-    return "\n".join(out)
+    return render(text, _span)
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:

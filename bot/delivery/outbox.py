@@ -189,52 +189,6 @@ class DeliveryOutbox:
                 for row in rows
             ]
 
-    async def _finish(self, delivery_id: int, worker: str, values: dict[str, Any]) -> None:
-        async with self.db.begin() as connection:
-            await connection.execute(
-                update(deliveries)
-                .where(deliveries.c.id == delivery_id, deliveries.c.claimed_by == worker)
-                .values(**values)
-            )
-
-    async def mark_sent(self, delivery_id: int, worker: str, message_id: str, now: datetime) -> None:
-        await self._finish(
-            delivery_id,
-            worker,
-            {
-                "status": DeliveryStatus.SENT.value,
-                "platform_message_id": message_id[:64],
-                "finished_at": now,
-                "lease_until": None,
-                "error": None,
-            },
-        )
-
-    async def mark_retry(self, delivery_id: int, worker: str, at: datetime, reason: str) -> None:
-        await self._finish(
-            delivery_id,
-            worker,
-            {
-                "status": DeliveryStatus.PENDING.value,
-                "next_attempt_at": at,
-                "lease_until": None,
-                "claimed_by": None,
-                "error": reason[:200],
-            },
-        )
-
-    async def mark_failed(self, delivery_id: int, worker: str, reason: str, now: datetime) -> None:
-        await self._finish(
-            delivery_id,
-            worker,
-            {
-                "status": DeliveryStatus.FAILED.value,
-                "finished_at": now,
-                "lease_until": None,
-                "error": reason[:200],
-            },
-        )
-
     async def record(
         self,
         worker: str,
