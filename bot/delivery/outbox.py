@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import ChatKind, ChatRef
@@ -72,6 +72,7 @@ class DeliveryOutbox:
                 {
                     "drop_id": drop_id,
                     "chat_id": chat_row_id,
+                    "platform": select(chats.c.platform).where(chats.c.id == chat_row_id).scalar_subquery(),
                     "language": language,
                     "tip_id": tip_id,
                     "status": DeliveryStatus.PENDING.value,
@@ -94,13 +95,23 @@ class DeliveryOutbox:
         rows = select(
             literal(drop_id),
             source.c[0],
+            chats.c.platform,
             source.c[1],
             literal(DeliveryStatus.PENDING.value),
             literal(0),
             literal(not_before, type_=deliveries.c.next_attempt_at.type),
             literal(not_before, type_=deliveries.c.created_at.type),
-        )
-        columns = ["drop_id", "chat_id", "language", "status", "attempts", "next_attempt_at", "created_at"]
+        ).join(chats, chats.c.id == source.c[0])
+        columns = [
+            "drop_id",
+            "chat_id",
+            "platform",
+            "language",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ]
         statement = insert(deliveries).from_select(columns, rows)
         if self.db.dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -134,21 +145,39 @@ class DeliveryOutbox:
         """Claim up to ``limit`` due rows for these platforms (and rows whose lease ran out)."""
         if not platforms:
             return []
-        due = or_(
-            and_(deliveries.c.status == DeliveryStatus.PENDING.value, deliveries.c.next_attempt_at <= now),
-            and_(deliveries.c.status == DeliveryStatus.SENDING.value, deliveries.c.lease_until < now),
-        )
-        pick = (
+        # Two index-friendly picks (status, next_attempt_at) rather than one OR: rows whose sender died
+        # (lease expired), then due pending rows in due order.
+        for_platforms = deliveries.c.platform.in_(platforms)
+        expired = lock_for_claim(
+            self.db.dialect,
             select(deliveries.c.id)
-            .where(due, deliveries.c.chat_id.in_(select(chats.c.id).where(chats.c.platform.in_(platforms))))
-            .order_by(deliveries.c.next_attempt_at)
-            .limit(limit)
+            .where(
+                deliveries.c.status == DeliveryStatus.SENDING.value,
+                deliveries.c.lease_until < now,
+                for_platforms,
+            )
+            .limit(limit),
         )
-        pick = lock_for_claim(self.db.dialect, pick)
+        pending = lock_for_claim(
+            self.db.dialect,
+            select(deliveries.c.id)
+            .where(
+                deliveries.c.status == DeliveryStatus.PENDING.value,
+                deliveries.c.next_attempt_at <= now,
+                for_platforms,
+            )
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(limit),
+        )
         async with self.db.begin() as connection:
+            picked = [row.id for row in await connection.execute(expired)]
+            if len(picked) < limit:
+                picked += [row.id for row in await connection.execute(pending.limit(limit - len(picked)))]
+            if not picked:
+                return []
             claimed = await connection.execute(
                 update(deliveries)
-                .where(deliveries.c.id.in_(pick.scalar_subquery()))
+                .where(deliveries.c.id.in_(picked))
                 .values(
                     status=DeliveryStatus.SENDING.value,
                     lease_until=now + lease,

@@ -135,6 +135,7 @@ class Dispatcher:
                         {
                             "drop_id": f"tip:{subscription.id}:{day}",
                             "chat_id": subscription.chat_row_id,
+                            "platform": item.platform,
                             "language": lang,
                             "tip_id": step.tip.id,
                             "status": DeliveryStatus.PENDING.value,

@@ -36,6 +36,7 @@ class DueSubscription:
 
     subscription: Subscription
     language: str | None
+    platform: str
 
 
 def _categories(value: str | None) -> list[str]:
@@ -138,7 +139,7 @@ class SubscriptionStore:
         """Active subscriptions of reachable chats whose time has come (indexed on active, next_due_at)."""
         language = func.coalesce(chats.c.language, users.c.language)
         rows = await connection.execute(
-            select(subscriptions, language.label("chat_language"))
+            select(subscriptions, language.label("chat_language"), chats.c.platform.label("chat_platform"))
             .join(chats, chats.c.id == subscriptions.c.chat_id)
             .outerjoin(users, users.c.id == chats.c.owner_user_id)
             .where(
@@ -149,7 +150,7 @@ class SubscriptionStore:
             .order_by(subscriptions.c.next_due_at)
             .limit(limit)
         )
-        return [DueSubscription(_row(row), row.chat_language) for row in rows]
+        return [DueSubscription(_row(row), row.chat_language, row.chat_platform) for row in rows]
 
     async def pause(self, connection: AsyncConnection, subscription_id: int) -> None:
         await connection.execute(

@@ -120,6 +120,7 @@ deliveries = Table(
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
     Column("drop_id", String(100), nullable=False),
     Column("chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("platform", String(32), nullable=True),
     Column("language", String(16), nullable=False),
     Column("tip_id", String(64), nullable=True),
     Column("status", String(16), nullable=False),
