@@ -12,7 +12,7 @@ from bot.app import Core
 from bot.content.library import ContentLibrary
 from bot.delivery.outbox import DeliveryStatus
 from bot.events import ChatKind, ChatRef, UserRef
-from bot.scheduling.rotation import cycle_order, next_tip
+from bot.scheduling.rotation import cycle_order, next_tip, tips_for
 from bot.scheduling.timezones import BadTime, BadZone, next_occurrence, parse_local_time, zone
 from bot.storage.tables import deliveries
 from tests.auxil.core import FakeClock, group_member, private_person, text_of
@@ -124,7 +124,7 @@ async def test_group_subscription_needs_an_admin(core: Core, clock: FakeClock) -
 
 
 def test_rotation_shows_every_tip_before_repeating(content: ContentLibrary) -> None:
-    tips = content.lang("en").tips
+    tips = tips_for(content.lang("en").tips, None)
     cycle, position, seen = 0, 0, []
     for _ in range(len(tips) * 2):
         step = next_tip(tips, 42, cycle, position)

@@ -40,14 +40,16 @@ def cycle_order(tips: list[Tip], chat_row_id: int, cycle: int) -> list[Tip]:
     return [ordered[(step * position + offset) % len(ordered)] for position in range(len(ordered))]
 
 
-def next_tip(tips: list[Tip], chat_row_id: int, cycle: int, position: int) -> RotationStep | None:
-    """The tip at the current position, and the position after it (a new cycle in a new order at the end)."""
-    if not tips:
+def next_tip(ordered: list[Tip], chat_row_id: int, cycle: int, position: int) -> RotationStep | None:
+    """The tip at the current position, and the position after it (a new cycle in a new order at the end).
+
+    ``ordered`` is the chat's tips in id order (as ``tips_for`` returns them), so every process agrees.
+    """
+    if not ordered:
         return None
-    count = len(tips)
+    count = len(ordered)
     if position >= count:
         cycle, position = cycle + 1, 0
-    ordered = sorted(tips, key=lambda tip: tip.id)
     step, offset = _affine(count, chat_row_id, cycle)
     tip = ordered[(step * position + offset) % count]
     position += 1
@@ -57,8 +59,6 @@ def next_tip(tips: list[Tip], chat_row_id: int, cycle: int, position: int) -> Ro
 
 
 def tips_for(all_tips: list[Tip], categories: list[str] | None) -> list[Tip]:
-    """The tips of these categories (all tips when none are chosen or none match)."""
-    if not categories:
-        return all_tips
-    chosen = [tip for tip in all_tips if tip.category in categories]
-    return chosen or all_tips
+    """The tips of these categories in id order (all tips when none are chosen or none match)."""
+    chosen = [tip for tip in all_tips if not categories or tip.category in categories]
+    return sorted(chosen or all_tips, key=lambda tip: tip.id)
