@@ -51,7 +51,7 @@ class Dispatcher:
         clock: Clock,
         *,
         grace: timedelta = timedelta(hours=6),
-        batch_size: int = 500,
+        batch_size: int = 1000,
     ) -> None:
         self.db = db
         self.subscriptions = subscriptions
