@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     telegram_concurrent_updates: int = Field(default=16, ge=1, le=512)
     telegram_admin_cache_seconds: float = Field(default=60, ge=0, le=3600)
     discord_bot_token: SecretStr | None = None
+    discord_dev_guild_id: int | None = None
+    discord_shard_count: int | None = Field(default=None, ge=1, le=10_000)
+    discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     database_url: SecretStr | None = None
     safetybot_data_dir: Path = Path("data")
     safetybot_content_dir: Path | None = None
@@ -50,6 +53,8 @@ class Settings(BaseSettings):
     safetybot_sender_concurrency: int = Field(default=16, ge=1, le=512)
     safetybot_sender_batch: int = Field(default=200, ge=1, le=10_000)
     safetybot_sender_lease_seconds: float = Field(default=120, ge=5, le=3600)
+    safetybot_challenge_round_size: int = Field(default=5, ge=1, le=20)
+    safetybot_challenge_round_minutes: float = Field(default=30, gt=0, le=7 * 24 * 60)
     telegram_paid_broadcast: bool = False
     log_level: str = "INFO"
 
@@ -121,6 +126,17 @@ class Settings(BaseSettings):
                 f"expects platform:user_id entries separated by commas (e.g. telegram:12345), not {bad[0]!r}"
             )
         return admins
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _parse_shard_ids(cls, value: object) -> tuple[int, ...]:
+        if value is None or value == "":
+            return ()
+        items = [part.strip() for part in value.split(",")] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+        try:
+            return tuple(int(item) for item in items if str(item) != "")
+        except ValueError:
+            raise ValueError("expects shard numbers separated by commas, e.g. 0,1") from None
 
     @field_validator("safetybot_default_tz")
     @classmethod
