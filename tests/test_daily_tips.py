@@ -293,3 +293,26 @@ async def test_graceful_stop_releases_claimed_rows(core: Core, clock: FakeClock)
     assert await core.outbox.release(sender.worker) == 2
     assert (await core.outbox.counts("tip:"))[DeliveryStatus.PENDING.value] == 0
     assert (await core.outbox.counts("tip:"))["retrying"] == 2
+
+
+async def test_pacer_keeps_a_gap_per_chat_and_an_overall_rate() -> None:
+    from bot.delivery.ratelimit import SendPacer
+
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(round(seconds, 3))
+
+    still = SendPacer(None, private_gap=1.0, group_gap=3.0, monotonic=lambda: 100.0, sleep=record)
+    alice, group = ChatRef("t", "1", ChatKind.PRIVATE), ChatRef("t", "-1", ChatKind.GROUP)
+    await still.wait(alice)
+    await still.wait(group)
+    assert waits == [], "different chats do not wait for each other"
+    await still.wait(alice)
+    await still.wait(group)
+    assert waits == [1.0, 3.0]
+    waits.clear()
+    overall = SendPacer(20.0, monotonic=lambda: 100.0, sleep=record)
+    for number in range(4):
+        await overall.wait(ChatRef("t", str(number), ChatKind.PRIVATE))
+    assert waits == [0.05, 0.1, 0.15]

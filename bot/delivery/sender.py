@@ -89,7 +89,7 @@ class DeliverySender:
         if reply is None:
             return "failed", "no message for this delivery"
         messenger = self.messengers[claimed.chat.platform]
-        await self._pacer(claimed.chat.platform).wait()
+        await self._pacer(claimed.chat.platform).wait(claimed.chat)
         try:
             return "sent", await messenger.deliver(claimed.chat, reply)
         except RecipientGone:
