@@ -40,6 +40,7 @@ check-content: $(STAMP_RUN)
 
 bench: $(STAMP_DEV)
 	$(BIN)/python benchmarks/answer_speed.py
+	$(BIN)/python benchmarks/delivery_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
