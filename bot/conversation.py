@@ -14,12 +14,12 @@ from bot.events import ButtonPress, Command, Incoming, TextMessage
 from bot.features import (
     answers,
     campaigns,
+    challenges,
     language,
     privacy,
     subscriptions,
     tips,
     topics,
-    upcoming,
     welcome,
 )
 from bot.features.base import AdminCheck, ButtonHandler, CommandHandler, Feature, Services, Turn
@@ -37,7 +37,7 @@ CORE_FEATURES: tuple[Feature, ...] = (
     privacy.FEATURE,
     subscriptions.FEATURE,
     campaigns.FEATURE,
-    upcoming.FEATURE,
+    challenges.FEATURE,
 )
 
 

@@ -9,6 +9,8 @@ from bot.content.loader import LoadResult, Located
 from bot.content.models import (
     FAQ_ANSWER_WORDS,
     MAX_BUTTON_LABEL,
+    Catalog,
+    ChallengesFile,
     CrisisSignalsFile,
     FaqFile,
     TipsFile,
@@ -19,6 +21,15 @@ from bot.markup import SpanKind, parse
 
 MIN_TIPS_PER_LANGUAGE = 60
 """Two months of daily tips without a repeat."""
+
+MIN_CHALLENGE_ITEMS = 40
+"""Eight rounds of five without a repeat."""
+
+MIN_RELIABLE_SHARE = 0.4
+"""Enough reliable items that a player cannot score well by distrusting everything."""
+
+MAX_TECHNIQUE_ID = 32
+"""A technique id rides in a 64-byte button payload next to a round id, a position and the signature."""
 
 BUTTON_STRING_PREFIXES = ("button.", "category.")
 """UI string keys whose values are shown on buttons, so they must fit on one."""
@@ -60,6 +71,18 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
     problems = result.problems
     categories = set(catalog.categories)
     catalog_path = result.catalog_file.path if result.catalog_file else result.root / "catalog.yaml"
+
+    for index, technique_id in enumerate(catalog.techniques):
+        if len(technique_id) > MAX_TECHNIQUE_ID:
+            line = result.catalog_file.line("techniques", index) if result.catalog_file else 1
+            problems.append(
+                Problem(
+                    catalog_path,
+                    line,
+                    f"technique id {technique_id!r} is {len(technique_id)} characters; "
+                    f"at most {MAX_TECHNIQUE_ID} fit on a button",
+                )
+            )
 
     for topic_id, category in catalog.topics.items():
         if category not in categories:
@@ -173,6 +196,8 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
                         )
                     )
 
+        _check_challenges(lang, catalog, kinds.get("challenges", []), problems)
+
         # UI strings
         for located in kinds.get("ui", []):
             assert isinstance(located.model, UiFile)
@@ -242,6 +267,99 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
                             )
 
 
+def _check_challenges(lang: str, catalog: Catalog, files: list[Located], problems: list[Problem]) -> None:
+    """Challenge items: unique ids, known techniques with a name and tip, verdicts that fit, enough items."""
+    if not files:
+        return
+    _check_ids(lang, "challenge", "items", files, problems)
+    known = {technique for technique in catalog.techniques if len(technique) <= MAX_TECHNIQUE_ID}
+    named: set[str] = set()
+    for located in files:
+        assert isinstance(located.model, ChallengesFile)
+        for technique_id, technique in located.model.techniques.items():
+            named.add(technique_id)
+            where = located.line("techniques", technique_id)
+            if technique_id not in known:
+                problems.append(
+                    Problem(located.path, where, f"technique {technique_id!r} is not in the catalog")
+                )
+            if len(technique.name) > MAX_BUTTON_LABEL:
+                problems.append(
+                    Problem(
+                        located.path,
+                        located.line("techniques", technique_id, "name"),
+                        f"technique {technique_id!r}: name is {len(technique.name)} characters; "
+                        f"buttons allow at most {MAX_BUTTON_LABEL}",
+                    )
+                )
+    total = reliable = 0
+    for located in files:
+        assert isinstance(located.model, ChallengesFile)
+        for index, item in enumerate(located.model.items):
+
+            def at(*path: str | int, _index: int = index, _loc: Located = located) -> int:
+                return _loc.line("items", _index, *path)
+
+            total += 1
+            if item.verdict == "reliable":
+                reliable += 1
+                if item.technique is not None:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            at("technique"),
+                            f"challenge {item.id!r} is reliable but names a technique "
+                            f"({item.technique!r}); only manipulative items have one",
+                        )
+                    )
+            elif item.technique is None:
+                problems.append(
+                    Problem(
+                        located.path,
+                        at("verdict"),
+                        f"challenge {item.id!r} is manipulative but names no technique",
+                    )
+                )
+            else:
+                if item.technique not in known:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            at("technique"),
+                            f"challenge {item.id!r}: technique {item.technique!r} is not in the catalog",
+                        )
+                    )
+                if item.technique not in named:
+                    problems.append(
+                        Problem(
+                            located.path,
+                            at("technique"),
+                            f"challenge {item.id!r}: technique {item.technique!r} has no name and tip "
+                            f"under techniques: in {lang}",
+                        )
+                    )
+            for field_name in ("item", "explanation", "what_you_can_do"):
+                for issue in _markup_problems(getattr(item, field_name)):
+                    problems.append(Problem(located.path, at(field_name), f"challenge {item.id!r}: {issue}"))
+    if total < MIN_CHALLENGE_ITEMS:
+        problems.append(
+            Problem(
+                files[0].path,
+                1,
+                f"{lang} has {total} challenge items; at least {MIN_CHALLENGE_ITEMS} are needed",
+            )
+        )
+    elif reliable < MIN_RELIABLE_SHARE * total:
+        problems.append(
+            Problem(
+                files[0].path,
+                1,
+                f"{lang} has {reliable} reliable challenge items of {total} "
+                f"({round(100 * reliable / total)}%); at least {round(100 * MIN_RELIABLE_SHARE)}% are needed",
+            )
+        )
+
+
 def counts(result: LoadResult) -> dict[str, Counter[str]]:
     """How many items of each kind every language has, for the report of a valid check."""
     table: dict[str, Counter[str]] = {}
@@ -260,5 +378,15 @@ def counts(result: LoadResult) -> dict[str, Counter[str]]:
                     counter["crisis resources"] += len(getattr(model, "resources", []))
                 elif kind == "synonyms":
                     counter["synonyms"] += len(getattr(model, "synonyms", {}))
+                elif isinstance(model, ChallengesFile):
+                    counter["challenge items"] += len(model.items)
+                    counter["reliable"] += sum(item.verdict == "reliable" for item in model.items)
+        reliable = counter.pop("reliable", 0)
+        if counter["challenge items"]:
+            counter["percent of challenge items reliable"] = round(
+                100 * reliable / counter["challenge items"]
+            )
+        else:
+            counter.pop("challenge items")
         table[lang] = counter
     return table

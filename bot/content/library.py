@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from bot.content.models import (
     Catalog,
+    ChallengeItem,
+    ChallengesFile,
+    ChallengeTechnique,
     CrisisFile,
     CrisisSignalsFile,
     FaqEntry,
@@ -70,6 +73,20 @@ class LanguageContent:
     def stopwords(self) -> list[str]:
         return [word for f in self._of("synonyms") if isinstance(f, SynonymsFile) for word in f.stopwords]
 
+    @property
+    def challenges(self) -> list[ChallengeItem]:
+        """The misinformation-spotting items, in file order."""
+        return [item for f in self._of("challenges") if isinstance(f, ChallengesFile) for item in f.items]
+
+    @property
+    def techniques(self) -> dict[str, ChallengeTechnique]:
+        """Manipulation technique id -> its name and tip."""
+        merged: dict[str, ChallengeTechnique] = {}
+        for f in self._of("challenges"):
+            if isinstance(f, ChallengesFile):
+                merged.update(f.techniques)
+        return merged
+
 
 @dataclass
 class ContentLibrary:
@@ -80,11 +97,13 @@ class ContentLibrary:
     default_language: str = "en"
     _faq_index: dict[str, dict[str, FaqEntry]] = field(default_factory=dict, repr=False)
     _tip_index: dict[str, dict[str, Tip]] = field(default_factory=dict, repr=False)
+    _challenge_index: dict[str, dict[str, ChallengeItem]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for lang, content in self.languages.items():
             self._faq_index[lang] = {entry.id: entry for entry in content.faq}
             self._tip_index[lang] = {tip.id: tip for tip in content.tips}
+            self._challenge_index[lang] = {item.id: item for item in content.challenges}
 
     @property
     def shipped(self) -> list[str]:
@@ -120,3 +139,24 @@ class ContentLibrary:
         order = list(self.catalog.topics)
         entries = [e for e in self.lang(lang).faq if e.category == category]
         return sorted(entries, key=lambda e: order.index(e.id) if e.id in order else len(order))
+
+    def challenge_language(self, lang: str) -> str:
+        """The language whose challenge items are used: this one when it has any, else the default."""
+        code = self.resolve_language(lang)
+        return code if self._challenge_index.get(code) else self.default_language
+
+    def challenges(self, lang: str) -> list[ChallengeItem]:
+        """The challenge items of a language (the default language's when it has none)."""
+        return self.lang(self.challenge_language(lang)).challenges
+
+    def challenge_item(self, lang: str, item_id: str) -> ChallengeItem | None:
+        """A challenge item by id, in that language or the default."""
+        return self._challenge_index.get(self.resolve_language(lang), {}).get(
+            item_id
+        ) or self._challenge_index.get(self.default_language, {}).get(item_id)
+
+    def technique(self, lang: str, technique_id: str) -> ChallengeTechnique | None:
+        """A technique's name and tip, in that language or the default."""
+        return self.lang(lang).techniques.get(technique_id) or self.lang(
+            self.default_language
+        ).techniques.get(technique_id)

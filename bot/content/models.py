@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -141,3 +141,37 @@ class UiFile(Strict):
 
     strings: dict[NonEmpty, str]
     commands: dict[Slug, NonEmpty]
+
+
+Verdict = Literal["reliable", "manipulative"]
+"""How a challenge item should be judged."""
+
+
+class ChallengeTechnique(Strict):
+    """A manipulation technique: its name (shown on a button) and one tip for spotting it."""
+
+    name: NonEmpty
+    tip: NonEmpty
+
+
+class ChallengeItem(Strict):
+    """One misinformation-spotting item: a post, headline or ad to judge reliable or manipulative.
+
+    ``technique`` names the manipulation technique (a catalog technique id) for manipulative items and is
+    absent for reliable ones; ``content check`` reports any item that breaks this.
+    """
+
+    id: Slug
+    format: Slug
+    verdict: Verdict
+    technique: Slug | None = None
+    item: NonEmpty
+    explanation: NonEmpty
+    what_you_can_do: NonEmpty
+
+
+class ChallengesFile(Strict):
+    """content/<lang>/challenges*.yaml: the techniques' names and tips, and the items."""
+
+    techniques: dict[Slug, ChallengeTechnique] = Field(default_factory=dict)
+    items: list[ChallengeItem]

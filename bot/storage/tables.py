@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -158,3 +159,93 @@ campaigns = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_campaigns_due", "status", "next_run_at"),
 )
+
+
+challenge_rounds = Table(
+    "challenge_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=True),
+    Column("language", String(16), nullable=False),
+    Column("items", Text, nullable=False),
+    Column("position", Integer, nullable=False, default=0),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("active_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Index("ix_challenge_rounds_user", "user_id", "status"),
+)
+"""A private round: the item ids in order (JSON), the position being answered, and its status
+(active, finished or ended). ``active_at`` is the last answer; a round idle for longer than the
+round timeout has ended."""
+
+challenge_results = Table(
+    "challenge_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("round_id", Integer, ForeignKey("challenge_rounds.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("answer", String(16), nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("technique", String(64), nullable=True),
+    Column("picked_technique", String(64), nullable=True),
+    Column("technique_correct", Boolean, nullable=True),
+    Column("answered_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("round_id", "item_id", name="uq_challenge_results_round_item"),
+    UniqueConstraint("round_id", "position", name="uq_challenge_results_round_position"),
+    Index("ix_challenge_results_user", "user_id"),
+)
+"""One answer per item per round; ``technique`` is the item's own technique (manipulative items), asked
+for only when the player judged it manipulative."""
+
+challenge_seen = Table(
+    "challenge_seen",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("item_id", String(64), primary_key=True),
+)
+"""The items a player was dealt in the current cycle; emptied when every item has been dealt."""
+
+challenge_players = Table(
+    "challenge_players",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("display_name", String(64), nullable=True),
+    Column("hidden", Boolean, nullable=False, default=False),
+    Column("streak", Integer, nullable=False, default=0),
+    Column("best_streak", Integer, nullable=False, default=0),
+    Column("last_round_date", Date, nullable=True),
+)
+"""A player's streak (rounds finished on consecutive UTC days), leaderboard visibility, and display name
+(stored only for people who answer a group challenge, for the group's leaderboard)."""
+
+challenge_posts = Table(
+    "challenge_posts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    Column("language", String(16), nullable=False),
+    Column("posted_at", UtcDateTime(), nullable=False),
+    Column("reveal_due_at", UtcDateTime(), nullable=False),
+    Column("revealed_at", UtcDateTime(), nullable=True),
+    Index("ix_challenge_posts_chat", "chat_id", "revealed_at"),
+)
+"""An item posted in a group for everyone to answer, revealed by an admin or once it is due."""
+
+challenge_votes = Table(
+    "challenge_votes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("post_id", Integer, ForeignKey("challenge_posts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("answer", String(16), nullable=False),
+    Column("correct", Boolean, nullable=False),
+    Column("answered_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("post_id", "user_id", name="uq_challenge_votes_post_user"),
+    Index("ix_challenge_votes_user", "user_id"),
+)
+"""One answer per person per group post."""

@@ -1,0 +1,1 @@
+"""Misinformation-spotting challenges: the discernment arithmetic (``models``) and storage (``store``)."""
