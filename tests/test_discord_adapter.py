@@ -1,0 +1,339 @@
+"""The Discord adapter end to end: the real discord.py client, logged in to a loopback REST API and
+gateway (tests/auxil/discord_server.py), as server members would use it through slash commands and
+buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.discord import serve
+from bot.app import Core
+from bot.clock import SystemClock
+from bot.content.library import ContentLibrary
+from tests.auxil.core import make_core
+from tests.auxil.discord_server import CHANNEL_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, Posted
+
+TOKEN = "MTAw.TEST.discord-token"
+ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
+
+
+def plain(markdown: str) -> str:
+    """What the person reads: markdown markers and escapes removed."""
+    text = re.sub(r"\[([^\]]*)\]\(<[^>]*>\)", r"\1", markdown)
+    text = text.replace("**", "")
+    return re.sub(r"\\([\\*_~|`>#\-\[\]()])", r"\1", text)
+
+
+@dataclass
+class Running:
+    api: FakeDiscord
+    core: Core
+    task: asyncio.Task[None]
+
+    async def replies(self, interaction_id: int, count: int = 1) -> list[Posted]:
+        await self.api.wait_for(
+            lambda: len(self.api.replies_to(interaction_id)) >= count or self.task.done(),
+            what=f"{count} replies to interaction {interaction_id}",
+        )
+        assert not self.task.done(), self.task.exception()
+        return self.api.replies_to(interaction_id)
+
+    async def texts(self, interaction_id: int, count: int = 1) -> list[str]:
+        return [plain(item.content) for item in await self.replies(interaction_id, count)]
+
+    def alive(self) -> bool:
+        return not self.task.done()
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, content: ContentLibrary, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Running]:
+    async with FakeDiscord() as api:
+        api.patch(monkeypatch)
+        core = await make_core(tmp_path, content, SystemClock(), discord_bot_token=TOKEN)  # type: ignore[arg-type]
+        ready = asyncio.Event()
+        task = asyncio.create_task(serve(core, ready=ready, guild_ready_timeout=0.05))
+        running = Running(api, core, task)
+        try:
+            waiter = asyncio.ensure_future(ready.wait())
+            await asyncio.wait({task, waiter}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
+            assert not task.done(), task.exception()
+            assert ready.is_set(), "the client never became ready"
+            yield running
+        finally:
+            assert running.alive(), "the bot died during the test"
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await core.close()
+
+
+async def test_connects_and_syncs_its_commands(bot: Running) -> None:
+    names = bot.api.command_names
+    assert {"ask", "tip", "help", "subscribe", "topics", "language", "forget", "challenge"} <= set(names)
+    guild, commands = bot.api.command_syncs[-1]
+    assert guild is None
+    ask = next(command for command in commands if command["name"] == "ask")
+    assert ask["description"].startswith("Ask a safety question")
+    assert [option["name"] for option in ask["options"]] == ["question"]
+    assert all(1 <= len(command["description"]) <= 100 for command in commands)
+    (identify,) = bot.api.identified
+    assert identify["intents"] == 1, "guilds only: no privileged intents"
+    assert "discord" in bot.core.messengers
+
+
+async def test_ask_answers_with_the_right_faq(bot: Running) -> None:
+    interaction = bot.api.slash("ask", {"question": "my instagram got hacked"})
+    (answer,) = await bot.texts(interaction)
+    assert answer.startswith("What do I do if my account was hacked?")
+    assert "Sources:" in answer
+    posted = bot.api.replies_to(interaction)[0]
+    assert "](<https://" in posted.content
+    assert not posted.ephemeral
+    assert all(len(item.content) <= 2000 for item in bot.api.posted)
+    assert bot.api.callback_of(interaction)["type"] == 4
+
+
+async def test_tip_and_another_tip_button(bot: Running) -> None:
+    interaction = bot.api.slash("tip")
+    (tip,) = await bot.texts(interaction)
+    assert tip.startswith("Tip:")
+    buttons = dict(bot.api.replies_to(interaction)[0].custom_ids)
+    assert len(buttons["Another tip"].encode()) <= 100
+    press = bot.api.press(buttons["Another tip"])
+    (another,) = await bot.texts(press)
+    assert another.startswith("Tip:")
+
+
+async def test_stale_or_forged_button_is_answered_ephemerally(bot: Running) -> None:
+    press = bot.api.press("t:strong-passwords~~forged00")
+    (reply,) = await bot.replies(press)
+    assert "that button has expired" in plain(reply.content)
+    assert reply.ephemeral
+    await asyncio.sleep(0.2)
+    assert len(bot.api.replies_to(press)) == 1
+
+
+async def test_subscribe_in_a_channel_needs_manage_server(bot: Running) -> None:
+    refused = bot.api.slash("subscribe", {"time": "08:00"}, user_id=2001, permissions=MEMBER_PERMISSIONS)
+    assert (await bot.texts(refused)) == ["Only this group's admins can change its settings."]
+    allowed = bot.api.slash(
+        "subscribe", {"time": "08:00", "zone": "Europe/Madrid"}, user_id=2002, permissions=ADMIN
+    )
+    (done,) = await bot.texts(allowed)
+    assert done.startswith("Done!")
+
+
+async def _subscribe_and_make_due(bot: Running) -> None:
+    from sqlalchemy import update
+
+    from bot.storage.tables import subscriptions
+
+    interaction = bot.api.slash("subscribe", {"time": "08:00"}, user_id=2002, permissions=ADMIN)
+    (done,) = await bot.texts(interaction)
+    assert done.startswith("Done!")
+    async with bot.core.db.begin() as connection:
+        await connection.execute(
+            update(subscriptions).values(next_due_at=bot.core.services.clock.now() - timedelta(minutes=1))
+        )
+    assert (await bot.core.dispatcher.tick()).enqueued == 1
+
+
+async def test_daily_tip_goes_out_to_the_channel_through_the_outbox(bot: Running) -> None:
+    await _subscribe_and_make_due(bot)
+    assert await bot.core.make_sender().run_once() == 1
+    (posted,) = bot.api.in_channel(CHANNEL_ID)
+    assert plain(posted.content).startswith("Tip:")
+    assert (await bot.core.outbox.counts("tip:"))["sent"] == 1
+
+
+async def test_forbidden_channel_pauses_its_subscription(bot: Running) -> None:
+    await _subscribe_and_make_due(bot)
+    bot.api.fail_channel(CHANNEL_ID, 403)
+    assert await bot.core.make_sender().run_once() == 1
+    assert (await bot.core.outbox.counts("tip:"))["blocked"] == 1
+    assert not bot.api.in_channel(CHANNEL_ID)
+    interaction = bot.api.slash("subscription")
+    (status,) = await bot.texts(interaction)
+    assert "paused" in status
+
+
+async def test_topics_buttons_lead_to_an_answer(bot: Running) -> None:
+    interaction = bot.api.slash("topics")
+    (intro,) = await bot.replies(interaction)
+    rows = intro.components
+    assert 1 <= len(rows) <= 5 and all(len(row["components"]) <= 5 for row in rows)
+    category = dict(intro.custom_ids)["Image abuse"]
+    press = bot.api.press(category)
+    (listing,) = await bot.replies(press)
+    _, topic = listing.custom_ids[0]
+    answer = bot.api.press(topic)
+    (text,) = await bot.texts(answer)
+    assert "Sources:" in text
+
+
+async def test_direct_message_is_a_private_chat(bot: Running) -> None:
+    from bot.events import ChatKind, ChatRef, UserRef
+    from tests.auxil.discord_server import DM_CHANNEL_ID
+
+    interaction = bot.api.slash("language", {"code": "en"}, channel_id=None, user_id=3003)
+    (done,) = await bot.texts(interaction)
+    assert done == "Done: I'll speak English with you from now on."
+    people = bot.core.services.people
+    assert await people.language_of(UserRef("discord", "3003")) == "en"
+    assert await people.chat_settings(ChatRef("discord", str(DM_CHANNEL_ID), ChatKind.GROUP)) is None
+
+
+async def test_slow_core_is_deferred_then_followed_up(bot: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters.discord import client
+
+    monkeypatch.setattr(client, "ANSWER_WITHIN", 0)
+    interaction = bot.api.slash("tip")
+    (tip,) = await bot.replies(interaction)
+    assert bot.api.callback_of(interaction)["type"] == 5
+    assert tip.where == "followup" and plain(tip.content).startswith("Tip:")
+    press = bot.api.press("t:strong-passwords~~forged00")
+    (expired,) = await bot.replies(press)
+    assert bot.api.callback_of(press)["type"] == 6
+    assert expired.where == "followup" and expired.ephemeral
+
+
+async def test_a_failing_interaction_is_logged_without_text_and_the_bot_goes_on(
+    bot: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.api.fail_callbacks.append(400)
+    failed = bot.api.slash("ask", {"question": "my-private-words about scams"})
+    await bot.api.wait_for(lambda: any(call.status == 400 for call in bot.api.calls), what="the failure")
+    interaction = bot.api.slash("help")
+    (help_text,) = await bot.texts(interaction)
+    assert help_text.startswith("Here's what I can do")
+    assert f"interaction {failed} failed" in caplog.text
+    assert "my-private-words" not in caplog.text
+    assert TOKEN not in caplog.text
+
+
+async def test_messenger_maps_discord_errors(bot: Running) -> None:
+    from bot.delivery.messenger import DeliveryFailed, RecipientGone, RetryLater
+    from bot.events import ChatKind, ChatRef
+    from bot.replies import Reply
+
+    messenger = bot.core.messengers["discord"]
+    chat = ChatRef("discord", str(CHANNEL_ID), ChatKind.GROUP)
+    for status, error in (
+        (404, RecipientGone),
+        (403, RecipientGone),
+        (503, RetryLater),
+        (400, DeliveryFailed),
+    ):
+        bot.api.fail_channel(CHANNEL_ID, status)
+        with pytest.raises(error):
+            await messenger.deliver(chat, Reply("**Hello** _there_"))
+    message_id = await messenger.deliver(chat, Reply("**Hello** _there_ 2*3"))
+    (posted,) = bot.api.in_channel(CHANNEL_ID)
+    assert message_id and posted.content == "**Hello** *there* 2\\*3"
+    assert posted.raw["allowed_mentions"] == {"parse": []}
+
+
+def test_language_hint_prefers_a_shipped_locale(content: ContentLibrary) -> None:
+    from types import SimpleNamespace
+
+    import discord
+
+    from adapters.discord.inbound import language_hint
+
+    def hint(locale: str, guild_locale: str | None) -> str | None:
+        interaction = SimpleNamespace(
+            locale=discord.Locale(locale), guild_locale=guild_locale and discord.Locale(guild_locale)
+        )
+        return language_hint(interaction, content)  # type: ignore[arg-type]
+
+    assert hint("en-GB", "es-ES") == "en-GB"
+    assert hint("es-ES", "en-US") == ("es-ES" if "es" in content.languages else "en-US")
+    assert hint("ja", None) == ("ja" if "ja" in content.languages else None)
+
+
+@pytest.mark.parametrize(
+    ("shard_count", "shard_ids", "expected"),
+    [(2, "0,1", [[0, 2], [1, 2]]), (4, "3", [[3, 4]])],
+)
+async def test_sharding_and_dev_guild_sync(
+    tmp_path: Path,
+    content: ContentLibrary,
+    monkeypatch: pytest.MonkeyPatch,
+    shard_count: int,
+    shard_ids: str,
+    expected: list[list[int]],
+) -> None:
+    from tests.auxil.discord_server import GUILD_ID
+
+    async with FakeDiscord() as api:
+        api.patch(monkeypatch)
+        core = await make_core(
+            tmp_path,
+            content,
+            SystemClock(),  # type: ignore[arg-type]
+            discord_bot_token=TOKEN,
+            discord_shard_count=shard_count,
+            discord_shard_ids=shard_ids,
+            discord_dev_guild_id=GUILD_ID,
+        )
+        ready = asyncio.Event()
+        task = asyncio.create_task(serve(core, ready=ready, guild_ready_timeout=0.05))
+        try:
+            await api.wait_for(lambda: ready.is_set() or task.done(), what="ready")
+            assert not task.done(), task.exception()
+            assert sorted(item["shard"] for item in api.identified) == expected
+            assert [guild for guild, _ in api.command_syncs] == [GUILD_ID]
+            interaction = api.slash("tip")
+            await api.wait_for(lambda: bool(api.replies_to(interaction)), what="a tip")
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await core.close()
+
+
+async def test_flooding_member_gets_a_notice_then_a_silent_acknowledgement(
+    tmp_path: Path, content: ContentLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeDiscord() as api:
+        api.patch(monkeypatch)
+        core = await make_core(
+            tmp_path,
+            content,
+            SystemClock(),  # type: ignore[arg-type]
+            discord_bot_token=TOKEN,
+            safetybot_flood_limit_per_minute=1,
+        )
+        ready = asyncio.Event()
+        task = asyncio.create_task(serve(core, ready=ready, guild_ready_timeout=0.05))
+        try:
+            await api.wait_for(lambda: ready.is_set() or task.done(), what="ready")
+            first = api.slash("tip")
+            await api.wait_for(lambda: bool(api.replies_to(first)), what="the tip")
+            second = api.slash("tip")
+            await api.wait_for(lambda: bool(api.replies_to(second)), what="the notice")
+            assert plain(api.replies_to(second)[0].content).startswith("You're sending messages very fast")
+            third = api.slash("tip")
+            await api.wait_for(
+                lambda: any(c.method == "DELETE" and f"token-{third}" in c.path for c in api.calls),
+                what="the silent acknowledgement",
+            )
+            assert api.callback_of(third)["type"] == 5
+            assert not api.replies_to(third)
+            assert not task.done()
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await core.close()
