@@ -337,3 +337,36 @@ async def test_flooding_member_gets_a_notice_then_a_silent_acknowledgement(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             await core.close()
+
+
+async def test_challenge_in_a_channel_answered_ephemerally_once_per_member(bot: Running) -> None:
+    posted = bot.api.slash("challenge")
+    (item,) = await bot.replies(posted)
+    assert not item.ephemeral, "the channel's item is for everyone"
+    buttons = dict(bot.api.replies_to(posted)[0].custom_ids)
+    assert set(buttons) == {"Reliable", "Manipulative"}
+    first = bot.api.press(buttons["Reliable"], user_id=2001)
+    (vote,) = await bot.replies(first)
+    assert vote.ephemeral and plain(vote.content).startswith("Got it: you said Reliable.")
+    again = bot.api.press(buttons["Manipulative"], user_id=2001)
+    (repeat,) = await bot.replies(again)
+    assert repeat.ephemeral and plain(repeat.content) == "You already answered this one."
+    other = bot.api.press(buttons["Manipulative"], user_id=2002, user_name="Grace")
+    (second_vote,) = await bot.replies(other)
+    assert second_vote.ephemeral
+    refused = bot.api.slash("reveal", user_id=2002, permissions=MEMBER_PERMISSIONS)
+    assert (await bot.texts(refused)) == ["Only this group's admins can reveal the answer early."]
+    revealed = bot.api.slash("reveal", user_id=2003, permissions=ADMIN)
+    (reveal,) = await bot.texts(revealed)
+    assert reveal.startswith("The answer: ")
+    assert "How the group voted: Reliable 1, Manipulative 1. 1 of 2 got it right." in reveal
+
+
+async def test_private_challenge_round_in_a_dm(bot: Running) -> None:
+    started = bot.api.slash("challenge", channel_id=None, user_id=3004)
+    (item,) = await bot.texts(started)
+    assert item
+    buttons = dict(bot.api.replies_to(started)[0].custom_ids)
+    press = bot.api.press(buttons["Reliable"], channel_id=None, user_id=3004)
+    feedback = (await bot.texts(press))[0]
+    assert feedback.startswith(("✅ Right: this one is reliable.", "❌ Not quite: this one is manipulative"))
