@@ -19,7 +19,14 @@ from bot.app import Core
 from bot.clock import SystemClock
 from bot.content.library import ContentLibrary
 from tests.auxil.core import make_core
-from tests.auxil.discord_server import CHANNEL_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, Posted
+from tests.auxil.discord_server import (
+    CHANNEL_ID,
+    DM_CHANNEL_ID,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    FakeDiscord,
+    Posted,
+)
 
 TOKEN = "MTAw.TEST.discord-token"
 ADMIN = MEMBER_PERMISSIONS | MANAGE_GUILD
@@ -87,6 +94,11 @@ async def test_connects_and_syncs_its_commands(bot: Running) -> None:
     assert ask["description"].startswith("Ask a safety question")
     assert [option["name"] for option in ask["options"]] == ["question"]
     assert all(1 <= len(command["description"]) <= 100 for command in commands)
+    # Descriptions are localised from content for every Discord locale of a shipped language.
+    assert ask["description_localizations"]["en-US"] == ask["description"]
+    assert ask["description_localizations"]["en-GB"] == ask["description"]
+    assert ask["options"][0]["description_localizations"]["en-US"] == "Your question, in your own words"
+    assert "es-ES" not in ask["description_localizations"], "no Spanish until Spanish content ships"
     (identify,) = bot.api.identified
     assert identify["intents"] == 1, "guilds only: no privileged intents"
     assert "discord" in bot.core.messengers
@@ -163,6 +175,12 @@ async def test_forbidden_channel_pauses_its_subscription(bot: Running) -> None:
     assert await bot.core.make_sender().run_once() == 1
     assert (await bot.core.outbox.counts("tip:"))["blocked"] == 1
     assert not bot.api.in_channel(CHANNEL_ID)
+    # The admin who set the subscription (user 2002) is told in a DM.
+    (notice,) = bot.api.in_channel(DM_CHANNEL_ID + 2002)
+    assert plain(notice.content) == (
+        f"I can no longer post the daily tips in <#{CHANNEL_ID}>, so they're paused. "
+        "Give me permission to send messages there, then run /subscribe in it again."
+    )
     interaction = bot.api.slash("subscription")
     (status,) = await bot.texts(interaction)
     assert "paused" in status

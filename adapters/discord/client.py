@@ -19,6 +19,7 @@ from adapters.discord.commands import build_commands
 from adapters.discord.inbound import command_event, press_event
 from adapters.discord.messenger import NO_MENTIONS, DiscordMessenger
 from adapters.discord.render import pieces
+from adapters.discord.translator import ContentTranslator
 from bot.app import Core
 from bot.events import Incoming
 from bot.replies import Outgoing
@@ -66,7 +67,10 @@ class _Handlers:
             self.tree.add_command(command)
 
     async def setup_hook(self) -> None:
-        """Sync the slash commands: to DISCORD_DEV_GUILD_ID when set (instant), else globally."""
+        """Sync the slash commands (descriptions in every shipped language): to DISCORD_DEV_GUILD_ID when
+        set (instant), else globally."""
+        services = self.core.services
+        await self.tree.set_translator(ContentTranslator(services.content, services.texts))
         guild_id = self.core.settings.discord_dev_guild_id
         if guild_id is not None:
             guild = discord.Object(id=guild_id)

@@ -1,7 +1,8 @@
 """The slash commands: one per core command, each mapped to the core's Command event (name + args).
 
 The core does the work; Discord only collects the arguments as options. Descriptions come from the
-content (``commands:`` in ui.yaml), cut to Discord's 100 characters.
+content (``commands:`` and the ``option.*`` strings in ui.yaml), cut to Discord's 100 characters, and
+carry a key so ContentTranslator can give Discord every shipped language's wording.
 """
 
 from __future__ import annotations
@@ -31,9 +32,20 @@ NO_OPTIONS = (
 )
 
 
-def _describe(texts: Texts, lang: str, name: str) -> str:
-    text = texts.command_descriptions(lang).get(name) or name
+def fit(text: str) -> str:
+    """Cut to Discord's 100-character limit for descriptions."""
     return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def _describe(texts: Texts, lang: str, name: str) -> app_commands.locale_str:
+    return app_commands.locale_str(
+        fit(texts.command_descriptions(lang).get(name) or name), key=f"command.{name}"
+    )
+
+
+def _option(texts: Texts, lang: str, command: str, option: str) -> app_commands.locale_str:
+    key = f"option.{command}.{option}"
+    return app_commands.locale_str(fit(texts.say(lang, key)), key=key)
 
 
 def build_commands(texts: Texts, lang: str, handle: Handle) -> list[app_commands.Command]:
@@ -56,27 +68,27 @@ def build_commands(texts: Texts, lang: str, handle: Handle) -> list[app_commands
     for name in NO_OPTIONS:
         add(name, plain(name))
 
-    @app_commands.describe(question="Your question, in your own words")
+    @app_commands.describe(question=_option(texts, lang, "ask", "question"))
     async def ask(interaction: discord.Interaction, question: str) -> None:
         await handle(interaction, "ask", tuple(question.split()))
 
-    @app_commands.describe(category="Only tips from this category, e.g. privacy")
+    @app_commands.describe(category=_option(texts, lang, "tip", "category"))
     async def tip(interaction: discord.Interaction, category: str | None = None) -> None:
         await handle(interaction, "tip", tuple((category or "").split()))
 
-    @app_commands.describe(code="A language code, e.g. en")
+    @app_commands.describe(code=_option(texts, lang, "language", "code"))
     async def language(interaction: discord.Interaction, code: str | None = None) -> None:
         await handle(interaction, "language", tuple((code or "").split()))
 
-    @app_commands.describe(option="hide: leave the leaderboard; show: join it again")
+    @app_commands.describe(option=_option(texts, lang, "leaderboard", "option"))
     async def leaderboard(interaction: discord.Interaction, option: str | None = None) -> None:
         await handle(interaction, "leaderboard", tuple((option or "").split()))
 
     @app_commands.describe(
-        time="Local time, 24-hour clock, e.g. 08:30",
-        zone="Time zone, e.g. Europe/Madrid",
-        categories="Only these categories, e.g. privacy misinformation",
-        weekdays="Only Monday to Friday",
+        time=_option(texts, lang, "subscribe", "time"),
+        zone=_option(texts, lang, "subscribe", "zone"),
+        categories=_option(texts, lang, "subscribe", "categories"),
+        weekdays=_option(texts, lang, "subscribe", "weekdays"),
     )
     async def subscribe(
         interaction: discord.Interaction,

@@ -50,3 +50,8 @@ class DiscordMessenger:
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise RetryLater(f"discord {type(error).__name__}") from None
         return message_id
+
+    async def tell_admin(self, user_id: str, chat: ChatRef, text: str) -> None:
+        """DM the person who set a channel's subscription that it was paused (if their DMs are open)."""
+        user = await self.client.fetch_user(int(user_id))
+        await user.send(text.format(place=f"<#{chat.chat_id}>"), allowed_mentions=NO_MENTIONS)

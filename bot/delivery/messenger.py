@@ -6,7 +6,7 @@ platform exception: each messenger translates its platform's errors into these.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.events import ChatRef
 from bot.replies import Reply
@@ -36,4 +36,16 @@ class Messenger(Protocol):
 
     async def deliver(self, chat: ChatRef, reply: Reply) -> str:
         """Send; raise RecipientGone, RetryLater or DeliveryFailed on failure."""
+        ...
+
+
+@runtime_checkable
+class AdminNotifier(Protocol):
+    """A messenger that can also reach the person who set a subscription (Discord: a DM), to tell them
+    a chat's deliveries were paused. Optional: platforms that cannot simply do not implement it."""
+
+    platform: str
+
+    async def tell_admin(self, user_id: str, chat: ChatRef, text: str) -> None:
+        """Send ``text`` (``{place}`` stands for the chat as the platform names it) to that person."""
         ...

@@ -272,9 +272,18 @@ class DeliveryOutbox:
                     [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in failed],
                 )
 
-    async def mark_blocked(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> None:
-        """The chat is gone: this row is blocked, the chat inactive, its subscription paused."""
+    async def mark_blocked(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> str | None:
+        """The chat is gone: this row is blocked, the chat inactive, its subscription paused.
+
+        Returns who set the subscription ("platform:user id"), if one was just paused, so they can be told.
+        """
         async with self.db.begin() as connection:
+            paused = await connection.execute(
+                select(subscriptions.c.set_by_user_id).where(
+                    subscriptions.c.chat_id == claimed.chat_row_id, subscriptions.c.active.is_(True)
+                )
+            )
+            set_by = paused.scalar_one_or_none()
             await connection.execute(
                 update(deliveries)
                 .where(deliveries.c.id == claimed.id, deliveries.c.claimed_by == worker)
@@ -290,6 +299,7 @@ class DeliveryOutbox:
                 .where(subscriptions.c.chat_id == claimed.chat_row_id)
                 .values(active=False)
             )
+        return set_by
 
     async def release(self, worker: str) -> int:
         """Give back rows this worker claimed but did not finish (graceful shutdown)."""

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.content.library import ContentLibrary
-from bot.delivery.messenger import DeliveryFailed, Messenger, RecipientGone, RetryLater
+from bot.delivery.messenger import AdminNotifier, DeliveryFailed, Messenger, RecipientGone, RetryLater
 from bot.delivery.outbox import ClaimedDelivery, DeliveryOutbox
 from bot.delivery.ratelimit import SendPacer
 from bot.replies import Reply
@@ -154,6 +154,18 @@ class DeliverySender:
         await flush()
         return len(claimed)
 
+    async def _tell_admin(self, item: ClaimedDelivery, set_by: str) -> None:
+        """Tell whoever set a now-paused subscription, where the platform can reach them; never fatal."""
+        platform, _, user_id = set_by.partition(":")
+        messenger = self.messengers.get(item.chat.platform)
+        if platform != item.chat.platform or not isinstance(messenger, AdminNotifier) or item.chat.is_private:
+            return
+        lang = self.content.resolve_language(item.language)
+        try:
+            await messenger.tell_admin(user_id, item.chat, self.texts.say(lang, "subscription.paused_notice"))
+        except Exception as error:  # the person may have DMs closed; the pause stands either way
+            _log.info("could not tell the admin about a paused subscription: %s", type(error).__name__)
+
     async def _record(self, batch: list[tuple[ClaimedDelivery, str, object]]) -> None:
         now = self.clock.now()
         sent: list[tuple[int, str]] = []
@@ -169,7 +181,9 @@ class DeliverySender:
                 case "failed":
                     failed.append((item.id, str(detail)))
                 case "blocked":
-                    await self.outbox.mark_blocked(item, self.worker, now)
+                    set_by = await self.outbox.mark_blocked(item, self.worker, now)
+                    if set_by is not None:
+                        await self._tell_admin(item, set_by)
         await self.outbox.record(self.worker, sent=sent, retry=retry, failed=failed, now=now)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -240,6 +240,25 @@ class FakeDiscord:
                 return self._json(self._post("edit", self._interaction_by_token(token), body))
             case "DELETE", ["webhooks", _, _, "messages", _]:
                 return web.Response(status=204)
+            case "GET", ["users", user_id]:
+                return self._json(
+                    {"id": user_id, "username": f"user{user_id}", "discriminator": "0", "avatar": None}
+                )
+            case "POST", ["users", "@me", "channels"]:
+                recipient = str(body.get("recipient_id"))
+                channel = {
+                    "id": str(DM_CHANNEL_ID + int(recipient)),
+                    "type": 1,
+                    "recipients": [
+                        {
+                            "id": recipient,
+                            "username": f"user{recipient}",
+                            "discriminator": "0",
+                            "avatar": None,
+                        }
+                    ],
+                }
+                return self._json(channel)
             case "GET", ["channels", channel_id]:
                 return self._json(self._channel(int(channel_id)))
             case "POST", ["channels", channel_id, "messages"]:
