@@ -11,6 +11,7 @@ from bot.answers.crisis import CrisisDetector
 from bot.answers.engine import AnswerEngine
 from bot.campaigns.service import CampaignService
 from bot.campaigns.store import CampaignStore
+from bot.challenges.daily import DailyChallengePosts
 from bot.clock import Clock, SystemClock
 from bot.content.library import ContentLibrary
 from bot.content.loader import DEFAULT_CONTENT_DIR, load_content
@@ -18,6 +19,7 @@ from bot.conversation import Conversation
 from bot.delivery.messenger import Messenger
 from bot.delivery.outbox import DeliveryOutbox
 from bot.delivery.sender import DeliverySender, SenderSettings
+from bot.features import challenges
 from bot.features.base import Services
 from bot.flood import FloodGate
 from bot.payloads import PayloadSigner
@@ -43,6 +45,7 @@ class Core:
     conversation: Conversation
     outbox: DeliveryOutbox
     dispatcher: Dispatcher
+    daily_challenges: DailyChallengePosts
     messengers: dict[str, Messenger] = field(default_factory=dict)
 
     def make_sender(self) -> DeliverySender:
@@ -119,7 +122,10 @@ async def build_core(
         signer=signer,
         clock=clock,
         campaigns=campaigns,
+        outbox=outbox,
     )
     flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
     dispatcher = Dispatcher(db, services.subscriptions, outbox, content, clock, grace=grace)
-    return Core(settings, db, services, Conversation(services, flood), outbox, dispatcher)
+    daily_challenges = DailyChallengePosts(services, grace=grace)
+    daily_challenges.post_challenge = challenges.challenge
+    return Core(settings, db, services, Conversation(services, flood), outbox, dispatcher, daily_challenges)

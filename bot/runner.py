@@ -32,13 +32,19 @@ def platforms_to_start(core: Core) -> list[str]:
 
 
 def start_clock(core: Core) -> AsyncIOScheduler:
-    """APScheduler drives the dispatcher and the campaign runner: every minute, and once now.
+    """APScheduler drives the dispatcher, the campaign runner and the daily challenge posts: every minute,
+    and once now.
 
     Its job store stays in memory; the schedule itself lives in our tables, so nothing is lost when
     the process stops.
     """
     scheduler = AsyncIOScheduler(timezone=UTC)
-    for job_id, job in (("dispatcher", core.dispatcher.tick), ("campaigns", core.services.campaigns.tick)):
+    jobs = (
+        ("dispatcher", core.dispatcher.tick),
+        ("campaigns", core.services.campaigns.tick),
+        ("daily-challenges", core.daily_challenges.tick),
+    )
+    for job_id, job in jobs:
         scheduler.add_job(
             job,
             "interval",

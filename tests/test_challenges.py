@@ -501,6 +501,7 @@ async def test_rounds_groups_and_forget_on_postgres(
             assert "Manipulative posts you caught:" in text_of(replies)
             stats = text_of(await person.command("stats"))
             assert "Rounds played: 2" in stats and "Daily streak: 1 (best: 1)" in stats
+            clock.advance(minutes=1)  # two rounds can be 20+ events: stay under the flood limit
 
             admin = group_member(core, clock, "5001", group_id="-900", admin=True)
             other = group_member(core, clock, "5002", group_id="-900")
@@ -594,3 +595,47 @@ def test_a_round_in_the_console_chat(tmp_path: Path) -> None:
     assert "Reliable posts you trusted:" in out
     assert "Manipulative posts you caught:" in out
     assert "Rounds played: 1" in out
+
+
+async def test_admin_schedules_a_daily_challenge_post_delivered_through_the_outbox(
+    core, clock, tmp_path, content
+) -> None:
+    import asyncio
+
+    from tests.auxil.core import group_member, make_core, text_of
+    from tests.auxil.messengers import RecordingMessenger
+
+    member = group_member(core, clock, "71", group_id="-700", admin=False)
+    admin = group_member(core, clock, "72", group_id="-700", admin=True)
+    assert text_of(await member.command("challenge", "daily", "18:00")) == (
+        "Only this group's admins can change its settings."
+    )
+    assert "e.g. /challenge daily 18:00" in text_of(await admin.command("challenge", "daily", "25:99"))
+    done = text_of(await admin.command("challenge", "daily", "09:30", "Europe/Madrid"))
+    assert done == (
+        "Done: a challenge will be posted here every day at 09:30 (Europe/Madrid). "
+        "Next one: 2026-11-26 09:30."
+    )
+    assert "every day at 09:30" in text_of(await member.command("challenge", "daily"))
+    other = await make_core(tmp_path / "other", content, clock, database_url=core.settings.database_url_text)
+    try:
+        # It is 10:00 in Madrid (09:00 UTC): today's 09:30 has passed, so the first post is tomorrow.
+        assert await core.daily_challenges.tick() == 0
+        clock.advance(days=1)
+        posted = await asyncio.gather(core.daily_challenges.tick(), other.daily_challenges.tick())
+        assert sum(posted) == 1, "one post a day, whichever process ticks"
+    finally:
+        await other.close()
+    messenger = RecordingMessenger()
+    core.messengers[messenger.platform] = messenger
+    assert await core.make_sender().run_once() == 1
+    ((chat_id, reply),) = messenger.replies
+    assert chat_id == "-700"
+    assert [choice.label for choice in reply.flat_choices] == ["Reliable", "Manipulative"]
+    vote = await member.press(reply.flat_choices[0].payload)
+    assert text_of(vote).startswith("Got it: you said Reliable.")
+    assert text_of(await admin.command("challenge", "daily", "off")) == "Done: no more daily challenges here."
+    clock.advance(days=1)
+    assert await core.daily_challenges.tick() == 0
+    private = text_of(await group_member(core, clock, "73").command("challenge", "daily"))
+    assert private.startswith("This group has no daily challenge.")

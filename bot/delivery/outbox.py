@@ -7,6 +7,7 @@ a later ``next_attempt_at`` to retry. A row whose sender died is claimed again w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy import Select, bindparam, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import ChatKind, ChatRef
+from bot.replies import Choice, Reply
 from bot.storage.db import Database
 from bot.storage.dialect import insert_ignore, lock_for_claim
 from bot.storage.tables import chats, deliveries, drop_messages, subscriptions
@@ -123,21 +125,38 @@ class DeliveryOutbox:
         return int(result.rowcount or 0)
 
     async def save_drop_messages(
-        self, connection: AsyncConnection, drop_id: str, texts: dict[str, str]
+        self,
+        connection: AsyncConnection,
+        drop_id: str,
+        texts: dict[str, str],
+        *,
+        choices: tuple[tuple[Choice, ...], ...] = (),
     ) -> None:
-        """Snapshot a drop's text per language (later edits of the source change nothing)."""
-        rows = [{"drop_id": drop_id, "language": lang, "text": text} for lang, text in texts.items()]
+        """Snapshot a drop's message per language and its buttons (later source edits change nothing)."""
+        buttons = json.dumps([[[c.label, c.payload] for c in row] for row in choices]) if choices else None
+        rows = [
+            {"drop_id": drop_id, "language": lang, "text": text, "choices": buttons}
+            for lang, text in texts.items()
+        ]
         if rows:
             await connection.execute(insert_ignore(self.db.dialect, drop_messages, rows))
 
-    async def drop_texts(self, drop_id: str) -> dict[str, str]:
+    async def drop_replies(self, drop_id: str) -> dict[str, Reply]:
+        """A drop's snapshot, as a reply per language."""
         async with self.db.begin() as connection:
             rows = await connection.execute(
-                select(drop_messages.c.language, drop_messages.c.text).where(
+                select(drop_messages.c.language, drop_messages.c.text, drop_messages.c.choices).where(
                     drop_messages.c.drop_id == drop_id
                 )
             )
-            return {row.language: row.text for row in rows}
+            replies: dict[str, Reply] = {}
+            for row in rows:
+                buttons = tuple(
+                    tuple(Choice(label, payload) for label, payload in line)
+                    for line in json.loads(row.choices or "[]")
+                )
+                replies[row.language] = Reply(row.text, buttons)
+            return replies
 
     async def claim(
         self, worker: str, platforms: Sequence[str], *, now: datetime, limit: int, lease: timedelta

@@ -63,7 +63,7 @@ class DeliverySender:
         self.settings = settings or SenderSettings()
         self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
         self._pacers: dict[str, SendPacer] = {}
-        self._drop_texts: dict[str, dict[str, str]] = {}
+        self._drop_replies: dict[str, dict[str, Reply]] = {}
 
     def _pacer(self, platform: str) -> SendPacer:
         if platform not in self._pacers:
@@ -71,16 +71,19 @@ class DeliverySender:
         return self._pacers[platform]
 
     async def render(self, claimed: ClaimedDelivery) -> Reply | None:
-        """The message for a delivery: its tip in the recipient's language, or the drop's snapshot text."""
+        """The message for a delivery: its tip in the recipient's language, or the drop's snapshot."""
         lang = self.content.resolve_language(claimed.language)
         if claimed.tip_id is not None:
             tip = self.content.tip(lang, claimed.tip_id)
             return Reply(tip_text(self.texts, lang, tip)) if tip is not None else None
-        if claimed.drop_id not in self._drop_texts:
-            self._drop_texts[claimed.drop_id] = await self.outbox.drop_texts(claimed.drop_id)
-        texts = self._drop_texts[claimed.drop_id]
-        text = texts.get(lang) or texts.get(self.content.default_language) or next(iter(texts.values()), None)
-        return Reply(text) if text else None
+        if claimed.drop_id not in self._drop_replies:
+            self._drop_replies[claimed.drop_id] = await self.outbox.drop_replies(claimed.drop_id)
+        replies = self._drop_replies[claimed.drop_id]
+        return (
+            replies.get(lang)
+            or replies.get(self.content.default_language)
+            or next(iter(replies.values()), None)
+        )
 
     async def _attempt(self, claimed: ClaimedDelivery) -> tuple[str, object]:
         """Send one delivery; its outcome as (kind, detail) for the batch record."""

@@ -21,6 +21,7 @@ from bot.texts import Texts
 
 if TYPE_CHECKING:
     from bot.campaigns.service import CampaignService
+    from bot.delivery.outbox import DeliveryOutbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class Services:
     signer: PayloadSigner
     clock: Clock
     campaigns: CampaignService
+    outbox: DeliveryOutbox
 
 
 AdminCheck = Callable[[Incoming], Awaitable[bool]]

@@ -467,7 +467,60 @@ async def leaderboard(turn: Turn, command: Command) -> list[Outgoing]:
     return [*revealed, turn.reply("\n".join(lines))]
 
 
+async def _daily(turn: Turn, command: Command) -> list[Outgoing]:
+    """/challenge daily [HH:MM] [Area/City] | /challenge daily off: a group's daily challenge post."""
+    from bot.challenges.daily import DailyChallengePosts
+    from bot.scheduling.timezones import BadTime, BadZone, looks_like_zone, parse_local_time, zone
+
+    if command.chat.is_private:
+        return [turn.reply(turn.say("challenge.daily_groups_only"))]
+    posts = DailyChallengePosts(turn.services)
+    args = [arg.strip() for arg in command.args[1:] if arg.strip()]
+    if not args:
+        current = await posts.of(command.chat)
+        if current is None or not current.active:
+            return [turn.reply(turn.say("challenge.daily_none"))]
+        local = current.next_due_at.astimezone(zone(current.timezone))
+        return [
+            turn.reply(
+                turn.say(
+                    "challenge.daily_current",
+                    time=current.local_time,
+                    zone=current.timezone,
+                    next=local.strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        ]
+    if not await turn.may_change_chat_settings():
+        return [turn.reply(turn.say("group.admins_only"), private=True)]
+    if args[0].lower() in {"off", "stop"}:
+        stopped = await posts.stop(command.chat)
+        return [turn.reply(turn.say("challenge.daily_stopped" if stopped else "challenge.daily_none"))]
+    try:
+        wall = parse_local_time(args[0])
+        zone_name = zone(args[1]).key if len(args) > 1 and looks_like_zone(args[1]) else None
+    except (BadTime, BadZone):
+        return [turn.reply(turn.say("challenge.daily_usage"))]
+    if zone_name is None:
+        chat = await turn.services.people.chat_settings(command.chat)
+        zone_name = (chat.timezone if chat else None) or turn.services.settings.safetybot_default_tz
+    daily = await posts.set(command.chat, command.user, wall, zone_name)
+    local = daily.next_due_at.astimezone(zone(daily.timezone))
+    return [
+        turn.reply(
+            turn.say(
+                "challenge.daily_set",
+                time=daily.local_time,
+                zone=daily.timezone,
+                next=local.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    ]
+
+
 async def challenge(turn: Turn, command: Command) -> list[Outgoing]:
+    if command.args and command.args[0].lower() == "daily":
+        return await _daily(turn, command)
     if turn.event.chat.is_private:
         return await _start_round(turn)
     return await _group_challenge(turn)

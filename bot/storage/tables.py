@@ -144,6 +144,7 @@ drop_messages = Table(
     Column("drop_id", String(100), primary_key=True),
     Column("language", String(16), primary_key=True),
     Column("text", Text, nullable=False),
+    Column("choices", Text, nullable=True),
 )
 
 campaigns = Table(
@@ -249,3 +250,17 @@ challenge_votes = Table(
     Index("ix_challenge_votes_user", "user_id"),
 )
 """One answer per person per group post."""
+
+challenge_schedules = Table(
+    "challenge_schedules",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("local_time", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("next_due_at", UtcDateTime(), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("set_by_user_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_challenge_schedules_due", "active", "next_due_at"),
+)

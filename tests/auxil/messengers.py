@@ -20,6 +20,7 @@ class RecordingMessenger:
 
     platform: str = "test"
     sent: list[tuple[str, str]] = field(default_factory=list)
+    replies: list[tuple[str, Reply]] = field(default_factory=list)
     fail: dict[str, list[Exception]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -28,6 +29,7 @@ class RecordingMessenger:
         if queued:
             raise queued.pop(0)
         self.sent.append((chat.chat_id, plain_text(reply.text)))
+        self.replies.append((chat.chat_id, reply))
         return f"m{next(self._ids)}"
 
     def texts_to(self, chat_id: str) -> list[str]:
