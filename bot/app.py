@@ -128,4 +128,5 @@ async def build_core(
     dispatcher = Dispatcher(db, services.subscriptions, outbox, content, clock, grace=grace)
     daily_challenges = DailyChallengePosts(services, grace=grace)
     daily_challenges.post_challenge = challenges.challenge
+    daily_challenges.reveal_due = challenges.reveal_due
     return Core(settings, db, services, Conversation(services, flood), outbox, dispatcher, daily_challenges)

@@ -43,6 +43,7 @@ def start_clock(core: Core) -> AsyncIOScheduler:
         ("dispatcher", core.dispatcher.tick),
         ("campaigns", core.services.campaigns.tick),
         ("daily-challenges", core.daily_challenges.tick),
+        ("challenge-reveals", core.daily_challenges.reveal_tick),
     )
     for job_id, job in jobs:
         scheduler.add_job(

@@ -639,3 +639,31 @@ async def test_admin_schedules_a_daily_challenge_post_delivered_through_the_outb
     assert await core.daily_challenges.tick() == 0
     private = text_of(await group_member(core, clock, "73").command("challenge", "daily"))
     assert private.startswith("This group has no daily challenge.")
+
+
+async def test_group_item_is_revealed_on_time_without_anyone_writing(core, clock, tmp_path, content) -> None:
+    import asyncio
+
+    from tests.auxil.core import group_member, make_core, text_of
+    from tests.auxil.messengers import RecordingMessenger
+
+    admin = group_member(core, clock, "81", group_id="-800", admin=True)
+    player = group_member(core, clock, "82", group_id="-800")
+    post = await admin.command("challenge")
+    await player.press(post[0].reply.flat_choices[0].payload)
+    assert await core.daily_challenges.reveal_tick() == 0, "not time yet"
+    clock.advance(minutes=core.settings.safetybot_challenge_round_minutes + 1)
+    other = await make_core(tmp_path / "other", content, clock, database_url=core.settings.database_url_text)
+    try:
+        told = await asyncio.gather(core.daily_challenges.reveal_tick(), other.daily_challenges.reveal_tick())
+    finally:
+        await other.close()
+    assert sum(told) == 1, "revealed once, whichever process ticks"
+    messenger = RecordingMessenger()
+    core.messengers[messenger.platform] = messenger
+    assert await core.make_sender().run_once() == 1
+    ((chat_id, text),) = messenger.sent
+    assert chat_id == "-800" and text.startswith("The answer: ")
+    assert "How the group voted: Reliable 1, Manipulative 0." in text
+    assert await core.daily_challenges.reveal_tick() == 0
+    assert text_of(await admin.command("reveal")).startswith("There's no open challenge here to reveal.")

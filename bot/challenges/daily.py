@@ -1,5 +1,6 @@
-"""Daily challenge posts: a group admin picks a local time, and each day at that time the group gets
-one challenge item, exactly as if the admin had typed /challenge.
+"""Daily challenge posts and on-time reveals: a group admin picks a local time, and each day at that
+time the group gets one challenge item, exactly as if the admin had typed /challenge; and every group
+item is revealed when its reveal time comes, even if nobody writes in the group.
 
 It reuses the scheduling engine: the time-zone rules of bot.scheduling.timezones, a due time per group
 in its own table (indexed), a guarded advance so only one process posts when several tick at once,
@@ -10,16 +11,20 @@ into drop_messages and sent like any other proactive message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.events import ChatKind, ChatRef, Command, UserRef
 from bot.features.base import CommandHandler, Services, Turn
+from bot.replies import Outgoing
 from bot.scheduling.timezones import BadTime, BadZone, local_date, next_occurrence, parse_local_time, zone
 from bot.storage.dialect import insert_ignore
-from bot.storage.tables import challenge_schedules, chats
+from bot.storage.tables import challenge_posts, challenge_schedules, chats
+
+RevealHandler = Callable[[Turn], Awaitable[list[Outgoing]]]
 
 _log = logging.getLogger(__name__)
 
@@ -43,6 +48,8 @@ class DailyChallengePosts:
         self.grace = grace
         self.post_challenge: CommandHandler | None = None
         """Set by the composition root to the /challenge handler (the feature that builds a group post)."""
+        self.reveal_due: RevealHandler | None = None
+        """Set by the composition root to the feature's reveal of a group's due posts (guarded: once)."""
 
     async def set(self, chat: ChatRef, user: UserRef, wall: time, zone_name: str) -> DailyPost:
         """Start or move a group's daily challenge."""
@@ -96,6 +103,49 @@ class DailyChallengePosts:
             ).first()
         return DailyPost(row.local_time, row.timezone, row.next_due_at, row.active) if row else None
 
+    async def _send(self, drop_id: str, chat_row_id: int, lang: str, replies: list[Outgoing]) -> None:
+        """Snapshot replies (text and buttons) into the outbox for one chat."""
+        services = self.services
+        now = services.clock.now()
+        async with self.db.begin() as connection:
+            for number, outgoing in enumerate(replies):
+                drop = f"{drop_id}:{number}"
+                await services.outbox.save_drop_messages(
+                    connection, drop, {lang: outgoing.reply.text}, choices=outgoing.reply.choices
+                )
+                await services.outbox.enqueue(connection, drop, chat_row_id, lang, not_before=now)
+
+    async def reveal_tick(self) -> int:
+        """Reveal every group item whose reveal time has passed; the number of groups told."""
+        assert self.reveal_due is not None, "the composition root wires the reveal"
+        services = self.services
+        now = services.clock.now()
+        async with self.db.begin() as connection:
+            groups = (
+                await connection.execute(
+                    select(
+                        chats.c.id,
+                        chats.c.platform,
+                        chats.c.platform_chat_id,
+                        chats.c.language,
+                        func.min(challenge_posts.c.id).label("first_post"),
+                    )
+                    .join(challenge_posts, challenge_posts.c.chat_id == chats.c.id)
+                    .where(challenge_posts.c.revealed_at.is_(None), challenge_posts.c.reveal_due_at <= now)
+                    .group_by(chats.c.id, chats.c.platform, chats.c.platform_chat_id, chats.c.language)
+                )
+            ).all()
+        told = 0
+        for group in groups:
+            chat = ChatRef(group.platform, group.platform_chat_id, ChatKind.GROUP)
+            lang = services.content.resolve_language(group.language)
+            command = Command(UserRef(group.platform, "-"), chat, now, "reveal", ())
+            replies = await self.reveal_due(Turn(command, lang, services))
+            if replies:
+                await self._send(f"reveal:{group.id}:{group.first_post}", group.id, lang, replies)
+                told += 1
+        return told
+
     async def tick(self) -> int:
         """Post every daily challenge that is due; the number of posts enqueued."""
         assert self.post_challenge is not None, "the composition root wires the /challenge handler"
@@ -136,12 +186,6 @@ class DailyChallengePosts:
             lang = services.content.resolve_language(row.language)
             replies = await self.post_challenge(Turn(command, lang, services), command)
             day = local_date(row.next_due_at, tz).isoformat()
-            async with self.db.begin() as connection:
-                for number, outgoing in enumerate(replies):
-                    drop_id = f"challenge:{row.id}:{day}:{number}"
-                    await services.outbox.save_drop_messages(
-                        connection, drop_id, {lang: outgoing.reply.text}, choices=outgoing.reply.choices
-                    )
-                    await services.outbox.enqueue(connection, drop_id, row.chat_id, lang, not_before=now)
+            await self._send(f"challenge:{row.id}:{day}", row.chat_id, lang, replies)
             posted += 1
         return posted

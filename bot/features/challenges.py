@@ -3,8 +3,8 @@
 In a private chat /challenge deals a round of items, one at a time: "Reliable" or "Manipulative", then
 (for a manipulative item called manipulative) which technique it uses, with feedback at once and a
 discernment summary at the end. In a group it posts one item everyone can answer once, privately; an
-admin's /reveal, or any challenge command or answer after the reveal time, shows the answer and the vote.
-(A reveal exactly on time, with nobody interacting, comes with the scheduling work.)
+admin's /reveal, or the reveal time (checked every minute by bot.challenges.daily, and on any challenge
+interaction), shows the answer and the vote.
 
 Button payloads carry only the round (or post) id, the item's position and the choice; whether an
 answer is right, whether it counts and whether the round is still running is decided from stored state.
@@ -360,8 +360,8 @@ async def _reveal(turn: Turn, post: Post) -> list[Outgoing]:
     return [] if votes is None else [turn.reply(_reveal_text(turn, post, votes))]
 
 
-async def _reveal_due(turn: Turn) -> list[Outgoing]:
-    """Reveal the group's posts whose time has passed (any challenge interaction in the group checks)."""
+async def reveal_due(turn: Turn) -> list[Outgoing]:
+    """Reveal the group's posts whose time has passed (any challenge interaction checks, and the clock)."""
     if turn.event.chat.is_private:
         return []
     replies: list[Outgoing] = []
@@ -371,7 +371,7 @@ async def _reveal_due(turn: Turn) -> list[Outgoing]:
 
 
 async def _group_challenge(turn: Turn) -> list[Outgoing]:
-    revealed = await _reveal_due(turn)
+    revealed = await reveal_due(turn)
     store = _store(turn)
     event = turn.event
     if await store.open_post(event.chat) is not None:
@@ -402,7 +402,7 @@ async def group_vote(turn: Turn, press: ButtonPress, payload: Payload) -> list[O
     answer = _CODES.get(payload.args[1]) if len(payload.args) == 2 else None
     if numbers is None or answer is None or turn.event.chat.is_private:
         return _expired(turn)
-    revealed = await _reveal_due(turn)
+    revealed = await reveal_due(turn)
     store = _store(turn)
     post = await store.post(turn.event.chat, numbers[0])
     if post is None:
@@ -424,7 +424,7 @@ async def group_vote(turn: Turn, press: ButtonPress, payload: Payload) -> list[O
 async def reveal(turn: Turn, command: Command) -> list[Outgoing]:
     if turn.event.chat.is_private:
         return [turn.reply(turn.say("challenge.reveal_private"))]
-    revealed = await _reveal_due(turn)
+    revealed = await reveal_due(turn)
     if not await turn.may_change_chat_settings():
         return [*revealed, turn.reply(turn.say("challenge.reveal_admins_only"))]
     post = await _store(turn).open_post(turn.event.chat)
@@ -450,7 +450,7 @@ async def leaderboard(turn: Turn, command: Command) -> list[Outgoing]:
         return [turn.reply(turn.say("leaderboard.usage"))]
     if turn.event.chat.is_private:
         return [turn.reply(turn.say("leaderboard.private"))]
-    revealed = await _reveal_due(turn)
+    revealed = await reveal_due(turn)
     lines = [turn.say("leaderboard.heading")]
     for heading, since in (
         ("leaderboard.week", _week_start(_now(turn))),
