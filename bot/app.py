@@ -125,7 +125,7 @@ async def build_core(
         outbox=outbox,
     )
     flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
-    dispatcher = Dispatcher(db, services.subscriptions, outbox, content, clock, grace=grace)
+    dispatcher = Dispatcher(db, services.subscriptions, content, clock, grace=grace)
     daily_challenges = DailyChallengePosts(services, grace=grace)
     daily_challenges.post_challenge = challenges.challenge
     daily_challenges.reveal_due = challenges.reveal_due

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, update
 from bot.clock import Clock
 from bot.content.library import ContentLibrary
 from bot.content.models import Tip
-from bot.delivery.outbox import DeliveryOutbox, DeliveryStatus
+from bot.delivery.outbox import DeliveryStatus
 from bot.scheduling.rotation import next_tip, tips_for
 from bot.scheduling.timezones import BadTime, BadZone, local_date, next_occurrence, parse_local_time, zone
 from bot.storage.db import Database
@@ -46,7 +46,6 @@ class Dispatcher:
         self,
         db: Database,
         subscriptions: SubscriptionStore,
-        outbox: DeliveryOutbox,
         content: ContentLibrary,
         clock: Clock,
         *,
@@ -55,7 +54,6 @@ class Dispatcher:
     ) -> None:
         self.db = db
         self.subscriptions = subscriptions
-        self.outbox = outbox
         self.content = content
         self.clock = clock
         self.grace = grace
