@@ -105,3 +105,27 @@ async def test_mark_chat_inactive(core: Core, clock: FakeClock) -> None:
     await core.services.people.mark_chat_inactive(never_seen, clock.now())
     settings = await core.services.people.chat_settings(never_seen)
     assert settings is not None and settings.active is False
+
+
+async def test_forget_removes_the_persons_id_from_group_settings_they_made(
+    core: Core, clock: FakeClock
+) -> None:
+    from tests.auxil.core import group_member
+
+    admin = group_member(core, clock, "61", group_id="-600", admin=True)
+    await admin.command("subscribe", "10:00")
+    await admin.command("challenge", "daily", "18:00")
+    async with core.db.begin() as connection:
+        before = (await connection.execute(text("SELECT set_by_user_id FROM subscriptions"))).scalar_one()
+        daily = (
+            await connection.execute(text("SELECT set_by_user_id FROM challenge_schedules"))
+        ).scalar_one()
+    assert (before, daily) == ("test:61", "61")
+    await core.services.people.forget(admin.user)
+    async with core.db.begin() as connection:
+        after = (await connection.execute(text("SELECT set_by_user_id, active FROM subscriptions"))).one()
+        daily = (
+            await connection.execute(text("SELECT set_by_user_id FROM challenge_schedules"))
+        ).scalar_one()
+    assert after[0] is None and after[1], "the group keeps its daily tip, without the person's id"
+    assert daily == "-"

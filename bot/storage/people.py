@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.events import ChatRef, UserRef
 from bot.storage.db import Database
 from bot.storage.dialect import insert_ignore
-from bot.storage.tables import chats, flood_windows, users
+from bot.storage.tables import challenge_schedules, chats, flood_windows, subscriptions, users
+
+FORGOTTEN = "-"
+"""Stands for a person who used /forget, where a group setting must name someone (not a real id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,11 +163,26 @@ class PeopleStore:
     async def forget(self, user: UserRef) -> None:
         """Delete everything stored about a person: their row, their private chats, their counters.
 
-        Later features add their own rows keyed by the user and chat; they cascade from these.
+        Later features add their own rows keyed by the user and chat; they cascade from these. Group
+        settings the person made stay with the group, but no longer say who made them.
         """
         async with self._db.begin() as connection:
             user_id = await self._user_id(connection, user)
             await connection.execute(delete(flood_windows).where(flood_windows.c.user_key == flood_key(user)))
+            await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.set_by_user_id == flood_key(user))
+                .values(set_by_user_id=None)
+            )
+            group_chats = select(chats.c.id).where(chats.c.platform == user.platform)
+            await connection.execute(
+                update(challenge_schedules)
+                .where(
+                    challenge_schedules.c.set_by_user_id == user.user_id,
+                    challenge_schedules.c.chat_id.in_(group_chats),
+                )
+                .values(set_by_user_id=FORGOTTEN)
+            )
             if user_id is None:
                 return
             await connection.execute(delete(chats).where(chats.c.owner_user_id == user_id))
