@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -57,6 +59,15 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
     for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "apscheduler", "discord.gateway", "bm25s"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def database_unreachable(error: BaseException) -> str:
+    """One line for a database that cannot be reached (never the URL: it may hold a password)."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    return (
+        f"cannot reach the database set in DATABASE_URL ({type(cause).__name__}); "
+        "is the server running and the address right?"
+    )
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -122,6 +133,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(
             f"refusing to start: {len(error.problems)} content problem(s); see `safetybot content check`", 1
         )
+    except (OSError, DBAPIError) as error:
+        return _fail(database_unreachable(error))
     except KeyboardInterrupt:
         return 0
 
@@ -238,6 +251,8 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     except ContentError as error:
         print(error.report(), file=sys.stderr)
         return 1
+    except (OSError, DBAPIError) as error:
+        return _fail(database_unreachable(error))
 
 
 def main(argv: list[str] | None = None) -> int:

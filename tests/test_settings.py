@@ -71,3 +71,28 @@ def test_cli_reports_bad_setting_without_traceback_or_secret(tmp_path: Path) -> 
         "use an IANA name such as Europe/Madrid or UTC"
     ]
     assert "SECRET-TOKEN-VALUE" not in result.stdout + result.stderr
+
+
+def test_unreachable_database_is_one_clear_line_without_the_password(tmp_path: Path) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SAFETYBOT_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgresql+asyncpg://bot:hunter2secret@127.0.0.1:1/safetybot",
+    }
+    for command in (["run"], ["campaign", "list"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            cwd=tmp_path,
+        )
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines()[-1] == (
+            "safetybot: cannot reach the database set in DATABASE_URL (ConnectionRefusedError); "
+            "is the server running and the address right?"
+        )
+        assert "Traceback" not in result.stderr
+        assert "hunter2secret" not in result.stdout + result.stderr
