@@ -84,29 +84,6 @@ class SubscriptionStore:
     ) -> None:
         """Create or change a chat's subscription (a new category choice starts a new tip cycle)."""
         joined = ",".join(categories) or None
-        await connection.execute(
-            insert_ignore(
-                self.db.dialect,
-                subscriptions,
-                {
-                    "chat_id": chat_row_id,
-                    "local_time": local_time,
-                    "timezone": timezone,
-                    "categories": joined,
-                    "weekdays_only": weekdays_only,
-                    "next_due_at": next_due_at,
-                    "active": True,
-                    "rotation_cycle": 0,
-                    "rotation_position": 0,
-                    "set_by_user_id": set_by,
-                    "created_at": now,
-                },
-            )
-        )
-        current = await connection.execute(
-            select(subscriptions.c.categories).where(subscriptions.c.chat_id == chat_row_id)
-        )
-        previous = current.scalar_one()
         values: dict[str, object] = {
             "local_time": local_time,
             "timezone": timezone,
@@ -116,6 +93,12 @@ class SubscriptionStore:
             "active": True,
             "set_by_user_id": set_by,
         }
+        new_row = {"chat_id": chat_row_id, "rotation_cycle": 0, "rotation_position": 0, "created_at": now}
+        await connection.execute(insert_ignore(self.db.dialect, subscriptions, {**new_row, **values}))
+        current = await connection.execute(
+            select(subscriptions.c.categories).where(subscriptions.c.chat_id == chat_row_id)
+        )
+        previous = current.scalar_one()
         if previous != joined:
             values.update(rotation_cycle=0, rotation_position=0)
         await connection.execute(
