@@ -22,6 +22,7 @@ from bot.delivery.sender import DeliverySender, SenderSettings
 from bot.features import challenges
 from bot.features.base import Services
 from bot.flood import FloodGate
+from bot.language_detection import detector_for
 from bot.payloads import PayloadSigner
 from bot.scheduling.dispatcher import Dispatcher
 from bot.settings import Settings
@@ -92,7 +93,7 @@ async def build_core(
         ContentError: when the content is invalid (with every problem listed).
     """
     content = content or load_content(content_dir(settings), settings.safetybot_default_language)
-    db = Database(settings.database_url_text)
+    db = Database(settings.database_url_text, pool=settings.pool_options)
     await db.migrate()
     secret = settings.safetybot_payload_secret
     signer = PayloadSigner(secret.get_secret_value().encode() if secret else await shared_secret(db))
@@ -123,6 +124,7 @@ async def build_core(
         clock=clock,
         campaigns=campaigns,
         outbox=outbox,
+        detector=detector_for(tuple(sorted(content.languages))),
     )
     flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
     dispatcher = Dispatcher(db, services.subscriptions, content, clock, grace=grace)

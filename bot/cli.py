@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError
 
 from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import ROLES, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from bot.answers.engine import AnswerEngine
@@ -76,7 +76,7 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.content.check import counts, cross_check
+    from bot.content.check import completeness_report, counts, cross_check
 
     root = Path(args.dir) if args.dir else DEFAULT_CONTENT_DIR
     result = read_content(root)
@@ -85,8 +85,11 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     if result.problems:
         for problem in sorted(result.problems):
             print(problem)
+        if result.catalog is not None:
+            print("\n".join(completeness_report(result)))
         print(f"{len(result.problems)} problem(s) found in {root}", file=sys.stderr)
         return 1
+    print("\n".join(completeness_report(result)))
     for lang, counter in counts(result).items():
         summary = ", ".join(f"{number} {kind}" for kind, number in sorted(counter.items()))
         print(f"{lang}: {summary}")
@@ -110,7 +113,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
     core = await build_core(settings)
     try:
-        return await run_platforms(core, console=args.command == "chat")
+        return await run_platforms(core, console=args.command == "chat", role=args.role)
     except asyncio.CancelledError:
         return 0
     finally:
@@ -122,8 +125,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings = load_settings()
     except SettingsError as error:
         return _fail(str(error))
+    role = getattr(args, "role", None) or settings.safetybot_role
+    args.role = "all" if args.command == "chat" else role
     console_only = args.command == "chat" or (
-        settings.telegram_bot_token is None and settings.discord_bot_token is None
+        role in ("all", "chat") and settings.telegram_bot_token is None and settings.discord_bot_token is None
     )
     configure_logging(settings, quiet=console_only)
     try:
@@ -219,7 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="safetybot", description="A chat bot that helps people stay safe online."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start every platform whose token is set (the console chat when none is)")
+    run = commands.add_parser(
+        "run", help="start every platform whose token is set (the console chat when none is)"
+    )
+    run.add_argument(
+        "--role",
+        choices=ROLES,
+        help="all (default, or SAFETYBOT_ROLE): everything in one process; chat: the platform connections; "
+        "scheduler: daily tips, campaigns and challenge posts; sender: drain the delivery outbox",
+    )
     commands.add_parser("chat", help="chat with the bot in this terminal")
     ask = commands.add_parser("ask", help="answer one question, or one per line of standard input")
     ask.add_argument("question", nargs="?", help="the question; omit to read standard input")

@@ -25,6 +25,7 @@ from bot.features import (
 from bot.features.base import AdminCheck, ButtonHandler, CommandHandler, Feature, Services, Turn
 from bot.flood import FloodGate, FloodVerdict
 from bot.payloads import PayloadRejected
+from bot.storage.db import DatabaseUnavailable
 
 _log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class Conversation:
         return True
 
     async def language_for(self, event: Incoming) -> str:
-        """A group's chosen language, else the person's, else their platform's, else the default."""
+        """A group's chosen language, else the person's, else their platform's, else the language free text is
+        written in (when that is clear), else the default."""
         content = self.services.content
         people = self.services.people
         if not event.chat.is_private:
@@ -73,7 +75,16 @@ class Conversation:
         stored = await people.language_of(event.user)
         if stored and stored in content.languages:
             return stored
-        return content.resolve_language(event.user.language_hint)
+        return self.language_without_storage(event)
+
+    def language_without_storage(self, event: Incoming) -> str:
+        """The language to use while the database (with stored choices) cannot be reached."""
+        content = self.services.content
+        if event.user.language_hint:
+            return content.resolve_language(event.user.language_hint)
+        if isinstance(event, TextMessage) and (detected := self.services.detector.detect(event.text)):
+            return detected
+        return content.default_language
 
     async def handle(self, event: Incoming, *, admin_check: AdminCheck | None = None) -> list:
         """The replies to one event (possibly none).
@@ -85,15 +96,22 @@ class Conversation:
         """
         if not self.is_for_bot(event):
             return []
-        verdict = await self.flood.check(event.user, event.at)
-        if verdict is FloodVerdict.DROP:
-            return []
-        lang = await self.language_for(event)
+        try:
+            verdict = await self.flood.check(event.user, event.at)
+            if verdict is FloodVerdict.DROP:
+                return []
+            lang = await self.language_for(event)
+        except DatabaseUnavailable:
+            # Without the database: no flood count and no stored language, but answers, tips and crisis
+            # help need none of it, so the person still gets them.
+            verdict, lang = FloodVerdict.ALLOW, self.language_without_storage(event)
         turn = Turn(event, lang, self.services, admin_check)
         if verdict is FloodVerdict.NOTIFY:
             return [turn.reply(turn.say("flood.notice"))]
         try:
             return await self._route(turn)
+        except DatabaseUnavailable:
+            return [turn.reply(turn.say("error.storage_away"))]
         except Exception:
             _log.exception("handler failed for a %s on %s", type(event).__name__, event.chat.platform)
             return [turn.reply(turn.say("error.internal"))]
@@ -107,7 +125,7 @@ class Conversation:
                 if event.args and self.services.engine.crisis.detect(event.arg_text, turn.lang):
                     # Crisis first, whatever the command: "/tip i want to die" gets help, not a tip.
                     return answers.crisis_reply(turn)
-                handler = self.commands.get(name.lower())
+                handler = self.commands.get(self.services.content.command_for(name))
                 if handler is None:
                     return [turn.reply(turn.say("error.unknown_command", command=name[:32]))]
                 return await handler(turn, event)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from bot.storage.db import PoolOptions
+
+Role = Literal["all", "chat", "scheduler", "sender"]
+"""What a process does: everything, the platform connections, the clock's jobs, or draining the outbox."""
+ROLES: tuple[Role, ...] = typing.get_args(Role)
 
 _ADMIN = re.compile(r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_.@-]+$")
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
@@ -41,6 +48,14 @@ class Settings(BaseSettings):
     discord_shard_count: int | None = Field(default=None, ge=1, le=10_000)
     discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     database_url: SecretStr | None = None
+    database_pool_size: int = Field(default=5, ge=1, le=500)
+    database_max_overflow: int = Field(default=10, ge=0, le=500)
+    database_pool_timeout_seconds: float = Field(default=30, gt=0, le=600)
+    database_connect_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    database_statement_timeout_seconds: float = Field(default=30, ge=0, le=3600)
+    database_retry_max_seconds: float = Field(default=30, ge=1, le=600)
+    safetybot_role: Role = "all"
+    safetybot_clock_seconds: float = Field(default=60, ge=0.5, le=3600)
     safetybot_data_dir: Path = Path("data")
     safetybot_content_dir: Path | None = None
     safetybot_admins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -162,6 +177,18 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite+aiosqlite:///{(self.safetybot_data_dir / 'safetybot.db').resolve()}"
+
+    @property
+    def pool_options(self) -> PoolOptions:
+        """How the database engine connects (pool sizes, timeouts, retry back-off)."""
+        return PoolOptions(
+            size=self.database_pool_size,
+            max_overflow=self.database_max_overflow,
+            timeout_seconds=self.database_pool_timeout_seconds,
+            connect_timeout_seconds=self.database_connect_timeout_seconds,
+            statement_timeout_seconds=self.database_statement_timeout_seconds,
+            retry_max_seconds=self.database_retry_max_seconds,
+        )
 
     @property
     def uses_default_sqlite(self) -> bool:

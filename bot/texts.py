@@ -23,6 +23,10 @@ class Texts:
         template = template.strip("\n")
         return template.format(**params) if params else template
 
+    def command_name(self, lang: str, name: str) -> str:
+        """What a command (``"subscribe"``) or option (``"subscribe.time"``) is called in ``lang``."""
+        return self._content.lang(lang).ui.command_names.get(name, name.rsplit(".", 1)[-1])
+
     def command_descriptions(self, lang: str) -> dict[str, str]:
         """Command name -> one-line description, in catalog order of the default language."""
         own = self._content.lang(lang).ui.commands

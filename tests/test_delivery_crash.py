@@ -10,11 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +22,8 @@ from sqlalchemy import func, insert, literal, select
 from bot.delivery.outbox import DeliveryOutbox
 from bot.storage.db import Database
 from bot.storage.tables import chats, deliveries
-from tests.auxil.telegram_server import JSON, FakeBotApi
+from tests.auxil.processes import Bot, CrashingBotApi, wait_until
+from tests.auxil.telegram_server import FakeBotApi
 
 RECIPIENTS = 5_000
 FIRST_CHAT_ID = 900_000
@@ -36,115 +35,14 @@ DROP_ID = "campaign:crash:1"
 TEXT = "Crash test message"
 KILL_AT = 2_150
 """The kill comes with this send (43%): in the middle of the 11th batch, so rows are in flight."""
-SEND_DELAY = 0.004
-"""Each sendMessage takes this long in the server, as a real round trip does: requests overlap."""
 
 _OWN_SETTINGS = ("TELEGRAM_", "DISCORD_", "SAFETYBOT_", "DATABASE_URL", "LOG_LEVEL")
-
-
-class CrashingBotApi(FakeBotApi):
-    """The loopback Bot API with a slower sendMessage that SIGKILLs the bot when the Nth message lands.
-
-    The kill happens inside the handler, before the answer is written: that request and the ones still
-    being served are in flight (Telegram has them, the bot never hears back). Requests that reached the
-    server are recorded even though their client died, as Telegram would deliver them.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.serving = 0
-        self.reached: set[int | str] = set()
-        self.victim: subprocess.Popen[bytes] | None = None
-        self.kill_at = 0
-        self.sent_at_kill: int | None = None
-        self._handlers["sendMessage"] = self._slow_send_message
-
-    def kill_when_sent(self, victim: subprocess.Popen[bytes], count: int) -> None:
-        self.victim, self.kill_at, self.sent_at_kill = victim, count, None
-
-    async def _slow_send_message(self, params: JSON) -> JSON:
-        self.serving += 1
-        try:
-            await asyncio.sleep(SEND_DELAY)
-            message = await self._send_message(params)
-            self.reached.add(params["chat_id"])
-        finally:
-            self.serving -= 1
-        if self.victim is not None and len(self.sent) >= self.kill_at:
-            self.victim.send_signal(signal.SIGKILL)
-            self.sent_at_kill = len(self.sent)
-            self.victim = None
-        return message
 
 
 @pytest.fixture
 async def api() -> AsyncIterator[CrashingBotApi]:
     async with CrashingBotApi() as server:
         yield server
-
-
-class Bot:
-    """``python -m bot.cli run`` as a subprocess, its output in a log file."""
-
-    def __init__(self, env: dict[str, str], cwd: Path, log: Path) -> None:
-        self.env, self.cwd, self.log = env, cwd, log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> subprocess.Popen[bytes]:
-        with self.log.open("ab") as out:
-            out.write(b"\n----- start -----\n")
-            out.flush()
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
-                env=self.env,
-                cwd=self.cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        return self.proc
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def tail(self, lines: int = 25) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
-
-    async def wait_exit(self, timeout: float) -> int | None:
-        """The exit status, or None when it is still running after ``timeout`` seconds."""
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        while self.proc.poll() is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        return self.proc.poll()
-
-    async def stop(self) -> str:
-        """SIGTERM, then SIGKILL after a few seconds; how it ended."""
-        if not self.alive():
-            return "not running"
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        code = await self.wait_exit(10)
-        if code is not None:
-            return f"exited on SIGTERM with status {code}"
-        self.proc.send_signal(signal.SIGKILL)
-        await self.wait_exit(10)
-        return "ignored SIGTERM for 10 s; killed"
-
-
-async def wait_until(predicate: Callable[[], bool], timeout: float, what: str, bot: Bot | None) -> None:
-    """Poll until ``predicate`` holds; fail with ``what`` (and the bot's log) on timeout or if the bot
-    (when given) dies."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if bot is not None and not bot.alive():
-            status = bot.proc.poll() if bot.proc else None
-            raise AssertionError(f"the bot exited ({status}) while waiting for {what}; log:\n{bot.tail()}")
-        if time.monotonic() >= deadline:
-            log = bot.tail() if bot is not None else ""
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}; log:\n{log}")
-        await asyncio.sleep(0.02)
 
 
 async def prepare_drop(db: Database) -> None:

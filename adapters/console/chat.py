@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 import threading
 from typing import TextIO
@@ -25,6 +26,19 @@ def render(reply: Reply, first_number: int = 1) -> str:
         lines.append("")
         lines.extend(f"  [{first_number + i}] {choice.label}" for i, choice in enumerate(choices))
     return "\n".join(lines)
+
+
+def terminal_language(core: Core) -> str | None:
+    """The terminal's language (LC_ALL, LC_MESSAGES or LANG, e.g. "es_MX.UTF-8") when the bot ships it.
+
+    None otherwise ("C.UTF-8", unset), so the core goes by the language each message is written in.
+    """
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").split(".")[0]
+        if value:
+            code = value.replace("_", "-").split("-")[0].lower()
+            return code if code in core.services.content.languages else None
+    return None
 
 
 def parse_line(line: str, user: UserRef, chat: ChatRef, choices: list[Choice], core: Core) -> Incoming | None:
@@ -51,8 +65,7 @@ class ConsoleChat:
         self.stdin = stdin
         self.stdout = stdout
         name = getpass.getuser() or "you"
-        lang = core.settings.safetybot_default_language
-        self.user = UserRef(PLATFORM, name, display_name=name, language_hint=lang)
+        self.user = UserRef(PLATFORM, name, display_name=name, language_hint=terminal_language(core))
         self.chat = ChatRef(PLATFORM, name, ChatKind.PRIVATE)
         self.choices: list[Choice] = []
         self.interactive = stdin.isatty()
@@ -91,7 +104,8 @@ class ConsoleChat:
 
     async def run(self) -> None:
         """Chat until end of input or Ctrl-C."""
-        texts, lang = self.core.services.texts, self.user.language_hint or "en"
+        texts = self.core.services.texts
+        lang = self.core.services.content.resolve_language(self.user.language_hint)
         if self.interactive:
             self.stdout.write(texts.say(lang, "console.intro") + "\n")
         lines = self._start_reader()

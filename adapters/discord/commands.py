@@ -43,6 +43,11 @@ def _describe(texts: Texts, lang: str, name: str) -> app_commands.locale_str:
     )
 
 
+def _name(name: str) -> app_commands.locale_str:
+    """A command (``"subscribe"``) or option (``"subscribe.time"``) name that ContentTranslator localises."""
+    return app_commands.locale_str(name.rsplit(".", 1)[-1], key=f"name.{name}")
+
+
 def _option(texts: Texts, lang: str, command: str, option: str) -> app_commands.locale_str:
     key = f"option.{command}.{option}"
     return app_commands.locale_str(fit(texts.say(lang, key)), key=key)
@@ -56,7 +61,9 @@ def build_commands(texts: Texts, lang: str, handle: Handle) -> list[app_commands
     def add(name: str, callback: Callable[..., Awaitable[None]]) -> None:
         if name in described:
             commands.append(
-                app_commands.Command(name=name, description=_describe(texts, lang, name), callback=callback)
+                app_commands.Command(
+                    name=_name(name), description=_describe(texts, lang, name), callback=callback
+                )
             )
 
     def plain(name: str) -> Callable[[discord.Interaction], Awaitable[None]]:
@@ -68,22 +75,32 @@ def build_commands(texts: Texts, lang: str, handle: Handle) -> list[app_commands
     for name in NO_OPTIONS:
         add(name, plain(name))
 
+    @app_commands.rename(question=_name("ask.question"))
     @app_commands.describe(question=_option(texts, lang, "ask", "question"))
     async def ask(interaction: discord.Interaction, question: str) -> None:
         await handle(interaction, "ask", tuple(question.split()))
 
+    @app_commands.rename(category=_name("tip.category"))
     @app_commands.describe(category=_option(texts, lang, "tip", "category"))
     async def tip(interaction: discord.Interaction, category: str | None = None) -> None:
         await handle(interaction, "tip", tuple((category or "").split()))
 
+    @app_commands.rename(code=_name("language.code"))
     @app_commands.describe(code=_option(texts, lang, "language", "code"))
     async def language(interaction: discord.Interaction, code: str | None = None) -> None:
         await handle(interaction, "language", tuple((code or "").split()))
 
+    @app_commands.rename(option=_name("leaderboard.option"))
     @app_commands.describe(option=_option(texts, lang, "leaderboard", "option"))
     async def leaderboard(interaction: discord.Interaction, option: str | None = None) -> None:
         await handle(interaction, "leaderboard", tuple((option or "").split()))
 
+    @app_commands.rename(
+        time=_name("subscribe.time"),
+        zone=_name("subscribe.zone"),
+        categories=_name("subscribe.categories"),
+        weekdays=_name("subscribe.weekdays"),
+    )
     @app_commands.describe(
         time=_option(texts, lang, "subscribe", "time"),
         zone=_option(texts, lang, "subscribe", "zone"),

@@ -1,4 +1,4 @@
-"""Slash-command names stay English; descriptions are localised from content for every shipped language.
+"""Slash-command names, option names and descriptions, localised from content for every shipped language.
 
 discord.py asks the translator once per Discord locale when it syncs the commands; each description
 carries a key (``command.<name>`` or ``option.<command>.<option>``) that names its content string.
@@ -32,6 +32,10 @@ class ContentTranslator(app_commands.Translator):
         base = locale.value.split("-")[0].lower()
         if not isinstance(key, str) or base not in self.content.languages:
             return None
+        if key.startswith("name."):
+            if base == self.content.default_language:
+                return None  # the default language's names are the commands' own names
+            return self.content.lang(base).ui.command_names.get(key.removeprefix("name."))
         if key.startswith("command."):
             text = self.texts.command_descriptions(base).get(key.removeprefix("command."))
         else:

@@ -66,7 +66,8 @@ class TelegramAdapter:
         content = self.core.services.content
         for lang in content.shipped:
             commands = [
-                BotCommand(name, text[:256]) for name, text in texts.command_descriptions(lang).items()
+                BotCommand(texts.command_name(lang, name), text[:256])
+                for name, text in texts.command_descriptions(lang).items()
             ]
             await self.application.bot.set_my_commands(commands, language_code=lang)
             if lang == content.default_language:

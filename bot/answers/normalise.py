@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 
 import Stemmer
 from spellchecker import SpellChecker
 
+from bot.folding import fold
+
+__all__ = ["Normaliser", "fold", "words"]
+
 _TOKEN = re.compile(r"[a-z0-9]+")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
-_APOSTROPHES = re.compile(r"['’‘`´]")
 
 STEMMER_LANGUAGES = {
     "en": "english",
@@ -29,15 +31,11 @@ DICTIONARY_LANGUAGES = {"en", "es", "fr", "de", "pt", "it"}
 
 
 @lru_cache(maxsize=8)
-def _dictionary(lang: str) -> SpellChecker | None:
-    return SpellChecker(language=lang, distance=1) if lang in DICTIONARY_LANGUAGES else None
-
-
-def fold(text: str) -> str:
-    """Lower-case, drop apostrophes ("don't" -> "dont") and fold accents ("contraseña" -> "contrasena")."""
-    text = _APOSTROPHES.sub("", text.lower())
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+def _dictionary(lang: str) -> frozenset[str]:
+    """The language's words, folded like chat text ("contraseña" -> "contrasena")."""
+    if lang not in DICTIONARY_LANGUAGES:
+        return frozenset()
+    return frozenset(fold(word) for word in SpellChecker(language=lang, distance=1).word_frequency)
 
 
 def words(text: str) -> list[str]:
@@ -79,7 +77,7 @@ class Normaliser:
 
     def is_word(self, token: str) -> bool:
         """Whether a folded token is a real word of the language (so not a typo to repair)."""
-        return self._dictionary is not None and bool(self._dictionary.known([token]))
+        return token in self._dictionary
 
     def terms(self, text: str) -> list[str]:
         """Index terms: folded, expanded, stop words dropped, stemmed."""

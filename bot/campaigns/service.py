@@ -16,7 +16,7 @@ from bot.campaigns.store import ACTIVE, CampaignStatus, CampaignStore, StoredCam
 from bot.clock import Clock
 from bot.content.library import ContentLibrary
 from bot.delivery.outbox import DeliveryOutbox, DeliveryStatus
-from bot.storage.db import Database
+from bot.storage.db import Database, DatabaseUnavailable
 from bot.storage.tables import chats, subscriptions, users
 from bot.texts import Texts
 
@@ -187,6 +187,8 @@ class CampaignService:
         for stored in due:
             try:
                 enqueued += await self._run(stored, now)
+            except DatabaseUnavailable:
+                raise
             except Exception:
                 _log.exception(
                     "campaign %s run %s failed; it will be tried again", stored.id, stored.next_run_index

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from bot.content.loader import LoadResult, Located
 from bot.content.models import (
@@ -125,6 +127,17 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
                 )
             )
 
+        if tip_files and lang != default_language:
+            own = _tip_ids(tip_files)
+            for tip_id in sorted(_tip_ids(result.files.get(default_language, {}).get("tips", [])) - own):
+                problems.append(
+                    Problem(
+                        tip_files[0].path,
+                        1,
+                        f"missing tip {tip_id!r} ({default_language} has it; campaigns name tips by id)",
+                    )
+                )
+
         # FAQ
         faq_files = kinds.get("faq", [])
         _check_ids(lang, "FAQ", "faq", faq_files, problems)
@@ -241,6 +254,12 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
                         )
                     )
 
+        for located in kinds.get("ui", []):
+            assert isinstance(located.model, UiFile)
+            _check_command_names(
+                lang, located, default_language, reference_commands, reference_keys, problems
+            )
+
         # Crisis signals must be valid regular expressions
         for located in kinds.get("crisis-signals", []):
             assert isinstance(located.model, CrisisSignalsFile)
@@ -265,6 +284,45 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
                                     f"{section} pattern is not a valid regex: {error}",
                                 )
                             )
+
+
+def _named_commands(commands: set[str], keys: set[str]) -> set[str]:
+    """What needs a name in every language: each command, and each option (from its ``option.*`` string)."""
+    return commands | {key.removeprefix("option.") for key in keys if key.startswith("option.")}
+
+
+def _check_command_names(
+    lang: str,
+    located: Located,
+    default_language: str,
+    commands: set[str],
+    keys: set[str],
+    problems: list[Problem],
+) -> None:
+    """Other languages name every command and option, each name once, none another command's name."""
+    ui = located.model
+    assert isinstance(ui, UiFile)
+    if lang == default_language:
+        return
+    for name in sorted(_named_commands(commands, keys) - set(ui.command_names)):
+        problems.append(
+            Problem(located.path, located.line("command_names"), f"missing command name for {name!r}")
+        )
+    seen: dict[str, str] = {}
+    for canonical, name in ui.command_names.items():
+        scope = canonical.split(".")[0] if "." in canonical else ""
+        where = located.line("command_names", canonical)
+        if (scope, name) in {(s, n) for n, s in seen.items()}:
+            problems.append(Problem(located.path, where, f"command name {name!r} is used twice"))
+        if not scope and name in commands and name != canonical:
+            problems.append(
+                Problem(located.path, where, f"command name {name!r} is already the command /{name}")
+            )
+        seen[name if not scope else f"{scope}.{name}"] = scope
+
+
+def _tip_ids(files: list[Located]) -> set[str]:
+    return {tip.id for located in files if isinstance(located.model, TipsFile) for tip in located.model.tips}
 
 
 def _check_challenges(lang: str, catalog: Catalog, files: list[Located], problems: list[Problem]) -> None:
@@ -390,3 +448,78 @@ def counts(result: LoadResult) -> dict[str, Counter[str]]:
             counter.pop("challenge items")
         table[lang] = counter
     return table
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    """One thing a complete language has: how many it has and how many it needs."""
+
+    what: str
+    have: int
+    need: int
+
+    @property
+    def share(self) -> float:
+        return min(self.have / self.need, 1.0) if self.need else 1.0
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.have}/{self.need}"
+
+
+def completeness(result: LoadResult, default_language: str = "en") -> dict[str, list[Requirement]]:
+    """For every language, what it has of what a shipped language needs (the default is the reference)."""
+    catalog = result.catalog
+    topics = set(catalog.topics) if catalog else set()
+    reference = result.files.get(default_language, {})
+    reference_ui = next((loc.model for loc in reference.get("ui", []) if isinstance(loc.model, UiFile)), None)
+    reference_tips = _tip_ids(reference.get("tips", []))
+    table: dict[str, list[Requirement]] = {}
+    for lang, kinds in sorted(result.files.items()):
+        models = {kind: [loc.model for loc in files] for kind, files in kinds.items()}
+        ui = next((m for m in models.get("ui", []) if isinstance(m, UiFile)), None)
+        faq = {e.id for m in models.get("faq", []) if isinstance(m, FaqFile) for e in m.faq}
+        tips = _tip_ids(kinds.get("tips", []))
+        items = [i for m in models.get("challenges", []) if isinstance(m, ChallengesFile) for i in m.items]
+        reliable = sum(item.verdict == "reliable" for item in items)
+        rows = [Requirement("FAQ topics", len(faq & topics), len(topics))]
+        if reference_ui is not None:
+            have = ui.strings if ui else {}
+            commands = ui.commands if ui else {}
+            rows.append(
+                Requirement(
+                    "UI strings", len(set(have) & set(reference_ui.strings)), len(reference_ui.strings)
+                )
+            )
+            rows.append(
+                Requirement(
+                    "commands", len(set(commands) & set(reference_ui.commands)), len(reference_ui.commands)
+                )
+            )
+        rows.append(Requirement("tips", len(tips), MIN_TIPS_PER_LANGUAGE))
+        if lang != default_language:
+            rows.append(Requirement("tip ids", len(tips & reference_tips), len(reference_tips)))
+            if reference_ui is not None:
+                needed = _named_commands(set(reference_ui.commands), set(reference_ui.strings))
+                named = set(ui.command_names) if ui else set()
+                rows.append(Requirement("command names", len(named & needed), len(needed)))
+        rows.append(Requirement("challenge items", len(items), MIN_CHALLENGE_ITEMS))
+        rows.append(
+            Requirement("reliable items", reliable, math.ceil(round(MIN_RELIABLE_SHARE * len(items), 6)))
+        )
+        rows.append(
+            Requirement(
+                "crisis files", len(models.get("crisis", [])) + len(models.get("crisis-signals", [])), 2
+            )
+        )
+        table[lang] = rows
+    return table
+
+
+def completeness_report(result: LoadResult, default_language: str = "en") -> list[str]:
+    """One line per language: how complete it is, and what it has of each requirement."""
+    lines = []
+    for lang, rows in completeness(result, default_language).items():
+        percent = 100 * sum(row.share for row in rows) / len(rows)
+        state = "complete" if percent == 100 else f"{percent:.0f}% complete"
+        lines.append(f"{lang}: {state} ({', '.join(str(row) for row in rows)})")
+    return lines

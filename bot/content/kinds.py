@@ -46,5 +46,5 @@ KINDS: tuple[ContentKind, ...] = (
     ContentKind("crisis-signals", "crisis-signals.yaml", CrisisSignalsFile),
     ContentKind("synonyms", "synonyms.yaml", SynonymsFile, required=False),
     ContentKind("off-topic", "off-topic.yaml", OffTopicFile, items_field="off_topic", required=False),
-    ContentKind("challenges", "challenges*.yaml", ChallengesFile, items_field="items", required=False),
+    ContentKind("challenges", "challenges*.yaml", ChallengesFile, items_field="items"),
 )

@@ -20,6 +20,7 @@ from bot.content.models import (
     TipsFile,
     UiFile,
 )
+from bot.folding import fold
 
 
 @dataclass
@@ -99,11 +100,30 @@ class ContentLibrary:
     _tip_index: dict[str, dict[str, Tip]] = field(default_factory=dict, repr=False)
     _challenge_index: dict[str, dict[str, ChallengeItem]] = field(default_factory=dict, repr=False)
 
+    _command_aliases: dict[str, str] = field(default_factory=dict, repr=False)
+    _word_aliases: dict[str, str] = field(default_factory=dict, repr=False)
+
     def __post_init__(self) -> None:
         for lang, content in self.languages.items():
+            ui = content.ui
+            for canonical, name in ui.command_names.items():
+                if "." not in canonical:
+                    self._command_aliases.setdefault(name, canonical)
+            for canonical, spoken in ui.words.items():
+                for word in spoken:
+                    self._word_aliases.setdefault(word, canonical)
             self._faq_index[lang] = {entry.id: entry for entry in content.faq}
             self._tip_index[lang] = {tip.id: tip for tip in content.tips}
             self._challenge_index[lang] = {item.id: item for item in content.challenges}
+
+    def command_for(self, name: str) -> str:
+        """The core's command for a name typed in any shipped language ("suscribir" -> "subscribe")."""
+        return self._command_aliases.get(name.lower(), name.lower())
+
+    def canonical_word(self, word: str) -> str:
+        """The argument id for a word typed in any shipped language ("Laborables" -> "weekdays")."""
+        folded = fold(word.strip().strip(","))
+        return self._word_aliases.get(folded, folded)
 
     @property
     def shipped(self) -> list[str]:

@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=48)]
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CommandName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
+"""A command or option name every platform accepts (Telegram's rule, stricter than Discord's)."""
+CommandWord = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,32}$")]
+"""A word typed as a command argument, folded (no accents): "laborables", "privacidad"."""
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
 
 MAX_TIP_CHARS = 400
@@ -141,6 +145,16 @@ class UiFile(Strict):
 
     strings: dict[NonEmpty, str]
     commands: dict[Slug, NonEmpty]
+    command_names: dict[NonEmpty, CommandName] = Field(
+        default_factory=dict,
+        description='This language\'s names for commands ("subscribe") and their options ("subscribe.time"); '
+        "people may type them, and Discord shows them. The default language's names are the keys themselves.",
+    )
+    words: dict[Slug, list[CommandWord]] = Field(
+        default_factory=dict,
+        description="Words people may type for a command argument the code knows by its English id: "
+        '"weekdays: [laborables]", "privacy: [privacidad]" (categories, day words, hide/show).',
+    )
 
 
 Verdict = Literal["reliable", "manipulative"]

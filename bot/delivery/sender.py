@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import random
 import socket
 import uuid
@@ -20,6 +21,7 @@ from bot.delivery.messenger import AdminNotifier, DeliveryFailed, Messenger, Rec
 from bot.delivery.outbox import ClaimedDelivery, DeliveryOutbox
 from bot.delivery.ratelimit import SendPacer
 from bot.replies import Reply
+from bot.storage.db import DatabaseUnavailable
 from bot.texts import Texts
 from bot.tip_format import tip_text
 
@@ -61,7 +63,8 @@ class DeliverySender:
         self.texts = texts
         self.clock = clock
         self.settings = settings or SenderSettings()
-        self.worker = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        # host:pid:random, so an operator (or a test) can tell which process holds a row's lease.
+        self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pacers: dict[str, SendPacer] = {}
         self._drop_replies: dict[str, dict[str, Reply]] = {}
 
@@ -195,6 +198,9 @@ class DeliverySender:
             while not stop.is_set():
                 try:
                     handled = await self.run_once()
+                except DatabaseUnavailable:
+                    _log.warning("sender waiting: the database is unreachable")
+                    handled = 0
                 except Exception:
                     _log.exception("sender batch failed; trying again shortly")
                     handled = 0
@@ -202,6 +208,10 @@ class DeliverySender:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_poll_seconds)
         finally:
-            released = await self.outbox.release(self.worker)
-            if released:
-                _log.info("released %d unfinished deliveries", released)
+            try:
+                released = await self.outbox.release(self.worker)
+            except DatabaseUnavailable:
+                _log.warning("could not give back claimed deliveries; their lease will run out instead")
+            else:
+                if released:
+                    _log.info("released %d unfinished deliveries", released)

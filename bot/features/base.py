@@ -11,6 +11,7 @@ from bot.answers.engine import AnswerEngine
 from bot.clock import Clock
 from bot.content.library import ContentLibrary
 from bot.events import ButtonPress, Command, Incoming
+from bot.language_detection import LanguageDetector
 from bot.payloads import Payload, PayloadSigner
 from bot.replies import Choice, Outgoing, Reply, rows
 from bot.settings import Settings
@@ -39,6 +40,7 @@ class Services:
     clock: Clock
     campaigns: CampaignService
     outbox: DeliveryOutbox
+    detector: LanguageDetector
 
 
 AdminCheck = Callable[[Incoming], Awaitable[bool]]

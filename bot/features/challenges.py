@@ -441,7 +441,7 @@ def _week_start(now: datetime) -> datetime:
 
 async def leaderboard(turn: Turn, command: Command) -> list[Outgoing]:
     store = _store(turn)
-    word = command.args[0].lower() if command.args else ""
+    word = turn.services.content.canonical_word(command.args[0]) if command.args else ""
     if word in ("hide", "show"):
         await store.set_hidden(turn.event.user, word == "hide", _now(turn))
         key = "leaderboard.hidden" if word == "hide" else "leaderboard.shown"

@@ -31,7 +31,7 @@ async def language(turn: Turn, command: Command) -> list[Outgoing]:
         buttons = [turn.button(_name(turn, code), "lang", code) for code in shipped]
         text = turn.say("language.current", language=_name(turn, turn.lang))
         return [turn.reply(text, buttons, per_row=3)]
-    wanted = command.args[0].replace("_", "-").split("-")[0].lower()
+    wanted = turn.services.content.canonical_word(command.args[0]).replace("_", "-").split("-")[0]
     if wanted not in shipped:
         available = ", ".join(f"{code} ({_name(turn, code)})" for code in shipped)
         return [turn.reply(turn.say("language.unknown", code=command.args[0][:16], available=available))]

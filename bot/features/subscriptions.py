@@ -6,6 +6,7 @@ else SAFETYBOT_DEFAULT_TZ. In groups only admins may change it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 
@@ -23,8 +24,9 @@ from bot.scheduling.timezones import (
 from bot.storage.subscriptions import Subscription
 
 DEFAULT_TIME = time(9, 0)
-WEEKDAY_WORDS = {"weekdays", "weekday", "workdays", "mon-fri"}
-EVERY_DAY_WORDS = {"daily", "everyday", "every-day", "all-week"}
+WEEKDAYS = "weekdays"
+DAILY = "daily"
+"""The day words' ids; what people may type for them, in each language, is content (ui.yaml ``words``)."""
 
 
 class SubscribeUsageError(Exception):
@@ -46,8 +48,11 @@ class SubscribeRequest:
     weekdays_only: bool = False
 
 
-def parse_subscribe(args: tuple[str, ...], categories: list[str]) -> SubscribeRequest:
-    """Read /subscribe's arguments in any order.
+def parse_subscribe(
+    args: tuple[str, ...], categories: list[str], canonical: Callable[[str], str] = str.lower
+) -> SubscribeRequest:
+    """Read /subscribe's arguments in any order; ``canonical`` maps a typed word to its id
+    ("laborables" -> "weekdays", "privacidad" -> "privacy").
 
     Raises:
         SubscribeUsageError: naming the first argument that is not a time, zone, category or day word.
@@ -55,12 +60,12 @@ def parse_subscribe(args: tuple[str, ...], categories: list[str]) -> SubscribeRe
     request = SubscribeRequest()
     for raw in args:
         token = raw.strip().strip(",")
-        lowered = token.lower()
+        lowered = canonical(token)
         if not token:
             continue
-        if lowered in WEEKDAY_WORDS:
+        if lowered == WEEKDAYS:
             request.weekdays_only = True
-        elif lowered in EVERY_DAY_WORDS:
+        elif lowered == DAILY:
             request.weekdays_only = False
         elif lowered in categories:
             if lowered not in request.categories:
@@ -106,7 +111,9 @@ def describe(turn: Turn, subscription: Subscription) -> str:
 async def subscribe(turn: Turn, command: Command) -> list[Outgoing]:
     services = turn.services
     try:
-        request = parse_subscribe(command.args, services.content.catalog.categories)
+        request = parse_subscribe(
+            command.args, services.content.catalog.categories, services.content.canonical_word
+        )
     except SubscribeUsageError as error:
         return [turn.reply(turn.say(error.key, value=error.value))]
     if not await turn.may_change_chat_settings():

@@ -26,7 +26,7 @@ def _tip_reply(turn: Turn, category: str | None) -> list[Outgoing]:
 
 
 async def tip(turn: Turn, command: Command) -> list[Outgoing]:
-    category = command.args[0].lower() if command.args else None
+    category = turn.services.content.canonical_word(command.args[0]) if command.args else None
     if category is not None and category not in turn.services.content.catalog.categories:
         names = ", ".join(turn.services.content.catalog.categories)
         return [turn.reply(turn.say("tip.unknown_category", category=category, categories=names))]

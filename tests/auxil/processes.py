@@ -1,0 +1,116 @@
+"""Bot processes for end-to-end tests: ``python -m bot.cli run`` in a subprocess (any role), and a
+loopback Bot API server that SIGKILLs one of them when the Nth message lands."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.auxil.telegram_server import JSON, FakeBotApi
+
+SEND_DELAY = 0.004
+"""Each sendMessage takes this long in the server, as a real round trip does: requests overlap."""
+
+
+class CrashingBotApi(FakeBotApi):
+    """The loopback Bot API with a slower sendMessage that SIGKILLs the bot when the Nth message lands.
+
+    The kill happens inside the handler, before the answer is written: that request and the ones still
+    being served are in flight (Telegram has them, the bot never hears back). Requests that reached the
+    server are recorded even though their client died, as Telegram would deliver them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.serving = 0
+        self.reached: set[int | str] = set()
+        self.victim: subprocess.Popen[bytes] | None = None
+        self.kill_at = 0
+        self.sent_at_kill: int | None = None
+        self._handlers["sendMessage"] = self._slow_send_message
+
+    def kill_when_sent(self, victim: subprocess.Popen[bytes], count: int) -> None:
+        self.victim, self.kill_at, self.sent_at_kill = victim, count, None
+
+    async def _slow_send_message(self, params: JSON) -> JSON:
+        self.serving += 1
+        try:
+            await asyncio.sleep(SEND_DELAY)
+            message = await self._send_message(params)
+            self.reached.add(params["chat_id"])
+        finally:
+            self.serving -= 1
+        if self.victim is not None and len(self.sent) >= self.kill_at:
+            self.victim.send_signal(signal.SIGKILL)
+            self.sent_at_kill = len(self.sent)
+            self.victim = None
+        return message
+
+
+class Bot:
+    """``python -m bot.cli run [args]`` as a subprocess, its output in a log file."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, log: Path, *args: str) -> None:
+        self.env, self.cwd, self.log, self.args = env, cwd, log, args
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self.log.open("ab") as out:
+            out.write(b"\n----- start -----\n")
+            out.flush()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run", *self.args],
+                env=self.env,
+                cwd=self.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        return self.proc
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def tail(self, lines: int = 25) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    async def wait_exit(self, timeout: float) -> int | None:
+        """The exit status, or None when it is still running after ``timeout`` seconds."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while self.proc.poll() is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self.proc.poll()
+
+    async def stop(self) -> str:
+        """SIGTERM, then SIGKILL after a few seconds; how it ended."""
+        if not self.alive():
+            return "not running"
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        code = await self.wait_exit(10)
+        if code is not None:
+            return f"exited on SIGTERM with status {code}"
+        self.proc.send_signal(signal.SIGKILL)
+        await self.wait_exit(10)
+        return "ignored SIGTERM for 10 s; killed"
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float, what: str, bot: Bot | None) -> None:
+    """Poll until ``predicate`` holds; fail with ``what`` (and the bot's log) on timeout or if the bot
+    (when given) dies."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if bot is not None and not bot.alive():
+            status = bot.proc.poll() if bot.proc else None
+            raise AssertionError(f"the bot exited ({status}) while waiting for {what}; log:\n{bot.tail()}")
+        if time.monotonic() >= deadline:
+            log = bot.tail() if bot is not None else ""
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; log:\n{log}")
+        await asyncio.sleep(0.02)
