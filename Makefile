@@ -33,7 +33,8 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff format .
 
 eval: $(STAMP_RUN)
-	$(BIN)/safetybot eval
+	$(BIN)/safetybot eval --lang en
+	$(BIN)/safetybot eval --lang es
 
 check-content: $(STAMP_RUN)
 	$(BIN)/safetybot content check

@@ -2,8 +2,8 @@
 
 Positives and negatives come from the development set (tests/eval/<lang>-dev.yaml: its topic questions,
 out_of_scope and out_of_scope_extra) and from leave-one-out phrasings of the content itself. The
-held-out set (tests/eval/<lang>.yaml) is never read here. Prints the coefficients to paste into
-bot/answers/engine.py and the dev-set figures they give.
+held-out set (tests/eval/<lang>.yaml) is never read here. Prints the language's line for CALIBRATIONS in
+bot/answers/engine.py and the dev-set figures it gives.
 
     .venv/bin/python benchmarks/calibrate_confidence.py [--lang en]
 """
@@ -84,9 +84,11 @@ def main() -> None:
         labels.append(0)
     x, y = np.array(rows), np.array(labels, dtype=float)
     weights = fit(x, y)
-    names = ("_BIAS", "_W_COVERAGE", "_W_SCORE", "_W_MARGIN")
-    for name, value in zip(names, weights, strict=True):
-        print(f"{name} = {value:.3f}")
+    bias, coverage, score, margin = (round(float(value), 3) for value in weights)
+    print(
+        f'"{args.lang}": Calibration(bias={bias}, coverage={coverage}, score={score}, margin={margin}),'
+        "  # paste into CALIBRATIONS in bot/answers/engine.py"
+    )
     design = np.hstack([np.ones((len(x), 1)), x])
     p = 1 / (1 + np.exp(-design @ weights))
     n_neg = len(negatives)

@@ -3,7 +3,8 @@
 1. Sender throughput with 1, 2 and 4 ``safetybot run --role sender`` processes sharing one PostgreSQL
    outbox, against the loopback Bot API server (benchmarks/fake_bot_api_server.py, its own process),
    rate limits off: M messages of one drop, timed from the moment the drop becomes due to the last row
-   marked sent (process start-up is not counted). Baseline: one process awaiting each send in turn.
+   marked sent (process start-up is not counted); once with the server answering at once, once with a
+   50 ms round trip like a real one to Telegram. Baseline: one process awaiting each send in turn.
 2. Enqueueing one drop for N chats (DeliveryOutbox.enqueue_select, one INSERT ... SELECT) on PostgreSQL
    and on SQLite. Baseline: one INSERT per chat from Python on a sample, extrapolated linearly to N.
 
@@ -26,7 +27,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.engine import make_url
 
@@ -39,22 +39,12 @@ from delivery_speed import Report, machine, secs  # noqa: E402  (a sibling scrip
 from bot.delivery.outbox import DeliveryOutbox  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.tables import chats, deliveries  # noqa: E402
+from tests.auxil.postgres import admin_connection  # noqa: E402
 
 TOKEN = "123456:BENCHMARK"
 CHUNK = 20_000
 START_AFTER = timedelta(seconds=12)
 """The drop becomes due this long after the senders start, so start-up is not part of the figure."""
-
-
-async def _admin(url: str) -> asyncpg.Connection:
-    parsed = make_url(url)
-    return await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database or "postgres",
-    )
 
 
 async def add_chats(db: Database, count: int) -> None:
@@ -90,9 +80,11 @@ async def enqueue(db: Database, drop: str, due: datetime, limit: int | None = No
 # --- 1. senders -------------------------------------------------------------------------------------
 
 
-def start_api() -> tuple[subprocess.Popen[str], str]:
+def start_api(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
     server = subprocess.Popen(
-        [sys.executable, str(HERE / "fake_bot_api_server.py")], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(HERE / "fake_bot_api_server.py"), "--latency-ms", str(latency_ms)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert server.stdout is not None
     return server, server.stdout.readline().strip()
@@ -195,44 +187,42 @@ async def enqueue_figures(db: Database, count: int, sample: int) -> tuple[float,
 async def main(postgres: str, messages: int, count: int, sample: int) -> None:
     print(f"machine: {machine()}")
     report = Report()
-    admin = await _admin(postgres)
+    admin = await admin_connection(postgres)
     name = f"safetybot_bench_{uuid.uuid4().hex[:8]}"
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(postgres).set(database=name).render_as_string(hide_password=False)
-    server, api = start_api()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             pg = Database(url)
             await pg.migrate()
             await add_chats(pg, max(count, messages))
-            naive = await one_at_a_time(api, min(messages, 2_000))
-            for processes in (1, 2, 4):
-                rate = await sender_throughput(pg, url, api, Path(tmp), processes, messages)
-                report.add(
-                    f"1. senders on PostgreSQL, {processes} process(es), {messages:,} messages",
-                    f"{rate:,.0f} msg/s",
-                    baseline=f"{naive:,.0f} msg/s (one process, one send at a time)",
-                )
-            ours, baseline = await enqueue_figures(pg, max(count, messages), sample)
-            report.add(
-                f"2. enqueue a {max(count, messages):,}-chat drop, PostgreSQL",
-                secs(ours),
-                baseline=f"{secs(baseline)} (one INSERT per chat, extrapolated)",
-            )
+            for latency in (0, 50):
+                server, api = start_api(latency)
+                try:
+                    naive = await one_at_a_time(api, 2_000 if latency == 0 else 200)
+                    for processes in (1, 2, 4):
+                        rate = await sender_throughput(pg, url, api, Path(tmp), processes, messages)
+                        report.add(
+                            f"1. {processes} sender process(es), {messages:,} msgs, {latency} ms round trip",
+                            f"{rate:,.0f} msg/s",
+                            baseline=f"{naive:,.0f} msg/s (one process, one send at a time)",
+                        )
+                finally:
+                    server.terminate()
+                    server.wait(10)
             await pg.close()
             lite = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
             await lite.migrate()
             await add_chats(lite, max(count, messages))
-            ours, baseline = await enqueue_figures(lite, max(count, messages), sample)
-            report.add(
-                f"2. enqueue a {max(count, messages):,}-chat drop, SQLite",
-                secs(ours),
-                baseline=f"{secs(baseline)} (one INSERT per chat, extrapolated)",
-            )
-            await lite.close()
+            for label, db in (("PostgreSQL", Database(url)), ("SQLite", lite)):
+                ours, baseline = await enqueue_figures(db, max(count, messages), sample)
+                report.add(
+                    f"2. enqueue a {max(count, messages):,}-chat drop, {label}",
+                    secs(ours),
+                    baseline=f"{secs(baseline)} (one INSERT per chat, extrapolated)",
+                )
+                await db.close()
     finally:
-        server.terminate()
-        server.wait(10)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
     report.notes.append(

@@ -19,6 +19,8 @@ from tests.auxil.core import FakeClock, private_person, text_of
 
 EVAL = Path(__file__).parent / "eval"
 HELD_OUT = EVAL / "en.yaml"
+HELD_OUT_LANGUAGES = sorted(path.stem for path in EVAL.glob("??.yaml"))
+"""Every language with a held-out set (tests/eval/<lang>.yaml) is held to the same thresholds."""
 
 
 @pytest.fixture(scope="module")
@@ -39,16 +41,24 @@ def test_held_out_set_is_big_enough(held_out: dict, content: ContentLibrary) -> 
     assert {"how do I kill a background app", "this game is killing me"} <= set(held_out["not_crisis"])
 
 
-def test_held_out_set_never_leaks_into_content(held_out: dict, content: ContentLibrary) -> None:
+def test_every_shipped_language_has_a_held_out_set(content: ContentLibrary) -> None:
+    assert set(HELD_OUT_LANGUAGES) == set(content.shipped)
+
+
+@pytest.mark.parametrize("lang", HELD_OUT_LANGUAGES)
+def test_held_out_set_never_leaks_into_content(lang: str, content: ContentLibrary) -> None:
+    held_out = yaml.safe_load((EVAL / f"{lang}.yaml").read_text())
     shipped = {
-        p.lower().strip() for entry in content.lang("en").faq for p in [entry.question, *entry.phrasings]
+        p.lower().strip() for entry in content.lang(lang).faq for p in [entry.question, *entry.phrasings]
     }
     asked = {q.lower().strip() for questions in held_out["topics"].values() for q in questions}
     assert not (shipped & asked)
 
 
-def test_held_out_thresholds(engine: AnswerEngine, content: ContentLibrary) -> None:
-    report = evaluate(engine, content, HELD_OUT, "en")
+@pytest.mark.parametrize("lang", HELD_OUT_LANGUAGES)
+def test_held_out_thresholds(lang: str, engine: AnswerEngine, content: ContentLibrary) -> None:
+    """Every shipped language meets the same bar on its held-out set."""
+    report = evaluate(engine, content, EVAL / f"{lang}.yaml", lang)
     summary = format_report(report)
     assert report.topic_accuracy >= 0.90, summary
     assert report.rate(report.out_of_scope) >= 0.90, summary

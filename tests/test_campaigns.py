@@ -56,7 +56,7 @@ fallback_language: en
 messages:
   - tip: no-such-tip
   - text:
-      es: "Hola"
+      fr: "Bonjour"
 """,
     )
     _, problems = validate_campaign(path, content)
@@ -66,7 +66,7 @@ messages:
         f"{path}:7: unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Brussels, "
         "or 'subscriber' for each chat's own zone",
         f"{path}:10: tip 'no-such-tip' does not exist",
-        f"{path}:12: language 'es' is not shipped",
+        f"{path}:12: language 'fr' is not shipped",
         f"{path}:11: no text in the fallback language 'en'",
     ]
 
@@ -314,3 +314,16 @@ def test_schedule_in_the_past_is_refused(tmp_path: Path) -> None:
 def test_unknown_campaign_id(command: str, tmp_path: Path) -> None:
     result = cli("campaign", command, "c00000000", data_dir=tmp_path / "data")
     assert result.returncode == 1 and "no campaign 'c00000000'" in result.stderr
+
+
+async def test_a_run_at_the_current_minute_goes_out_at_once(core: Core, clock: FakeClock) -> None:
+    await subscribers(core, clock, {"1": "UTC"})
+    clock.current = datetime(2026, 11, 25, 9, 30, 40, tzinfo=UTC)
+    spec = campaign(
+        'name: Now\nschedule: {at: 2026-11-25T09:30, timezone: UTC}\nmessages: [{text: {en: "Now"}}]\n'
+    )
+    await core.services.campaigns.schedule(spec, created_by="test")
+    assert await core.services.campaigns.tick() == 1
+    messenger = RecordingMessenger()
+    await drain(core, messenger)
+    assert messenger.texts_to("1") == ["Now"]

@@ -8,7 +8,6 @@ at the moment of the kill (sent to Telegram, not yet marked sent), at most the s
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from collections import Counter
@@ -22,8 +21,7 @@ from sqlalchemy import func, insert, literal, select
 from bot.delivery.outbox import DeliveryOutbox
 from bot.storage.db import Database
 from bot.storage.tables import chats, deliveries
-from tests.auxil.processes import Bot, CrashingBotApi, wait_until
-from tests.auxil.telegram_server import FakeBotApi
+from tests.auxil.processes import Bot, CrashingBotApi, bot_env, telegram_chat_rows, wait_until
 
 RECIPIENTS = 5_000
 FIRST_CHAT_ID = 900_000
@@ -49,17 +47,7 @@ async def prepare_drop(db: Database) -> None:
     """5,000 private Telegram chats and one campaign drop enqueued for all of them."""
     await db.migrate()
     now = datetime.now(UTC)
-    rows = [
-        {
-            "platform": "telegram",
-            "platform_chat_id": str(chat_id),
-            "kind": "private",
-            "language": "en",
-            "active": True,
-            "created_at": now,
-        }
-        for chat_id in sorted(CHAT_IDS)
-    ]
+    rows = telegram_chat_rows(CHAT_IDS, now)
     outbox = DeliveryOutbox(db)
     async with db.begin() as connection:
         await connection.execute(insert(chats), rows)
@@ -82,23 +70,6 @@ async def statuses(db: Database) -> dict[int, str]:
         return {int(chat_id): status for chat_id, status in result}
 
 
-def bot_env(api: FakeBotApi, tmp_path: Path, database: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_SETTINGS)}
-    env.update(
-        TELEGRAM_BOT_TOKEN="123456:TEST",
-        TELEGRAM_API_BASE_URL=api.base_url,
-        TELEGRAM_RATE_LIMIT="false",
-        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-        SAFETYBOT_DATA_DIR=str(tmp_path / "data"),
-        SAFETYBOT_SENDER_CONCURRENCY=str(CONCURRENCY),
-        SAFETYBOT_SENDER_BATCH=str(BATCH),
-        SAFETYBOT_SENDER_LEASE_SECONDS=str(LEASE_SECONDS),
-        LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
 async def test_sigkill_mid_drop_loses_nothing_and_duplicates_at_most_the_in_flight_rows(
     api: CrashingBotApi, tmp_path: Path
 ) -> None:
@@ -107,7 +78,18 @@ async def test_sigkill_mid_drop_loses_nothing_and_duplicates_at_most_the_in_flig
     db = Database(f"sqlite+aiosqlite:///{database}")
     workdir = tmp_path / "cwd"  # no stray .env is read
     workdir.mkdir()
-    bot = Bot(bot_env(api, tmp_path, database), workdir, tmp_path / "bot.log")
+    bot = Bot(
+        bot_env(
+            api,
+            tmp_path,
+            f"sqlite+aiosqlite:///{database}",
+            safetybot_sender_concurrency=str(CONCURRENCY),
+            safetybot_sender_batch=str(BATCH),
+            safetybot_sender_lease_seconds=str(LEASE_SECONDS),
+        ),
+        workdir,
+        tmp_path / "bot.log",
+    )
     try:
         await prepare_drop(db)
 

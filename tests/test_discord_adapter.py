@@ -60,10 +60,11 @@ class Running:
         return not self.task.done()
 
 
-@pytest.fixture
-async def bot(
+@contextlib.asynccontextmanager
+async def running_bot(
     tmp_path: Path, content: ContentLibrary, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[Running]:
+    """The Discord adapter logged in to the loopback server, ready, and stopped afterwards."""
     async with FakeDiscord() as api:
         api.patch(monkeypatch)
         core = await make_core(tmp_path, content, SystemClock(), discord_bot_token=TOKEN)  # type: ignore[arg-type]
@@ -85,6 +86,14 @@ async def bot(
             await core.close()
 
 
+@pytest.fixture
+async def bot(
+    tmp_path: Path, content: ContentLibrary, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Running]:
+    async with running_bot(tmp_path, content, monkeypatch) as running:
+        yield running
+
+
 async def test_connects_and_syncs_its_commands(bot: Running) -> None:
     names = bot.api.command_names
     assert {"ask", "tip", "help", "subscribe", "topics", "language", "forget", "challenge"} <= set(names)
@@ -98,7 +107,9 @@ async def test_connects_and_syncs_its_commands(bot: Running) -> None:
     assert ask["description_localizations"]["en-US"] == ask["description"]
     assert ask["description_localizations"]["en-GB"] == ask["description"]
     assert ask["options"][0]["description_localizations"]["en-US"] == "Your question, in your own words"
-    assert "es-ES" not in ask["description_localizations"], "no Spanish until Spanish content ships"
+    assert ask["name_localizations"]["es-ES"] == "preguntar"
+    assert ask["options"][0]["name_localizations"]["es-419"] == "pregunta"
+    assert "en-US" not in ask["name_localizations"], "English names are the commands' own"
     (identify,) = bot.api.identified
     assert identify["intents"] == 1, "guilds only: no privileged intents"
     assert "discord" in bot.core.messengers

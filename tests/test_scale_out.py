@@ -5,7 +5,6 @@ scheduler processes delivering a 20,000-recipient drop while one sender is SIGKI
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from bot.storage.dialect import lock_key
 from bot.storage.tables import chats, deliveries, subscriptions
 from tests.auxil.core import FakeClock, make_core, private_person, text_of
 from tests.auxil.postgres import throwaway_database
-from tests.auxil.processes import Bot, CrashingBotApi, wait_until
+from tests.auxil.processes import Bot, CrashingBotApi, bot_env, telegram_chat_rows, wait_until
 from tests.auxil.tcp_proxy import TcpProxy
 
 RECIPIENTS = 20_000
@@ -38,7 +37,6 @@ BATCH = 100
 LEASE_SECONDS = 5
 KILL_AT = 6_000
 TEXT = "Scale-out test message"
-_OWN_SETTINGS = ("TELEGRAM_", "DISCORD_", "SAFETYBOT_", "DATABASE_", "LOG_LEVEL")
 
 
 @pytest.fixture
@@ -52,18 +50,8 @@ async def _head(db: Database) -> list[str]:
         return [row[0] for row in await connection.execute(text("SELECT version_num FROM alembic_version"))]
 
 
-async def test_processes_starting_together_migrate_in_turn_on_postgres(pg_url: str) -> None:
-    databases = [Database(pg_url) for _ in range(4)]
-    try:
-        await asyncio.gather(*(db.migrate() for db in databases))
-        heads = [await _head(db) for db in databases]
-    finally:
-        await asyncio.gather(*(db.close() for db in databases))
-    assert len(heads[0]) == 1 and all(head == heads[0] for head in heads)
-
-
-async def test_processes_starting_together_migrate_in_turn_on_sqlite(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+async def _migrate_together(url: str) -> None:
+    """Four processes' engines migrating one database at the same moment all end at the same head."""
     databases = [Database(url) for _ in range(4)]
     try:
         await asyncio.gather(*(db.migrate() for db in databases))
@@ -71,6 +59,14 @@ async def test_processes_starting_together_migrate_in_turn_on_sqlite(tmp_path: P
     finally:
         await asyncio.gather(*(db.close() for db in databases))
     assert len(heads[0]) == 1 and all(head == heads[0] for head in heads)
+
+
+async def test_processes_starting_together_migrate_in_turn_on_postgres(pg_url: str) -> None:
+    await _migrate_together(pg_url)
+
+
+async def test_processes_starting_together_migrate_in_turn_on_sqlite(tmp_path: Path) -> None:
+    await _migrate_together(f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}")
 
 
 async def test_only_one_process_scans_at_a_time_and_a_dead_holder_frees_the_scan(pg_url: str) -> None:
@@ -180,21 +176,11 @@ async def test_two_chat_processes_share_one_conversation(
 # --- several processes --------------------------------------------------------------------------------
 
 
-async def prepare_subscribers(db: Database) -> None:
-    """20,000 private Telegram chats, each subscribed to the daily tip (not due during the test)."""
+async def prepare_subscribers(db: Database, chat_ids: frozenset[int] = CHAT_IDS) -> None:
+    """Private Telegram chats, each subscribed to the daily tip (not due during the test)."""
     await db.migrate()
     now = datetime.now(UTC)
-    chat_rows = [
-        {
-            "platform": "telegram",
-            "platform_chat_id": str(chat_id),
-            "kind": "private",
-            "language": "en",
-            "active": True,
-            "created_at": now,
-        }
-        for chat_id in sorted(CHAT_IDS)
-    ]
+    chat_rows = telegram_chat_rows(chat_ids, now)
     async with db.begin() as connection:
         await connection.execute(insert(chats), chat_rows)
         ids = [row[0] for row in await connection.execute(select(chats.c.id))]
@@ -217,26 +203,8 @@ async def prepare_subscribers(db: Database) -> None:
         )
 
 
-def process_env(api: CrashingBotApi, tmp_path: Path, url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_SETTINGS)}
-    env.update(
-        TELEGRAM_BOT_TOKEN="123456:TEST",
-        TELEGRAM_API_BASE_URL=api.base_url,
-        TELEGRAM_RATE_LIMIT="false",
-        DATABASE_URL=url,
-        SAFETYBOT_DATA_DIR=str(tmp_path / "data"),
-        SAFETYBOT_SENDER_CONCURRENCY=str(CONCURRENCY),
-        SAFETYBOT_SENDER_BATCH=str(BATCH),
-        SAFETYBOT_SENDER_LEASE_SECONDS=str(LEASE_SECONDS),
-        SAFETYBOT_CLOCK_SECONDS="1",
-        LOG_LEVEL="INFO",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
-
-
 def schedule_campaign(env: dict[str, str], workdir: Path) -> None:
-    at = (datetime.now(UTC) + timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")  # this minute: due at once
     spec = workdir / "drop.yaml"
     spec.write_text(
         f'name: "Scale-out drop"\naudience: {{}}\nschedule: {{at: "{at}", timezone: UTC}}\n'
@@ -273,7 +241,15 @@ async def test_three_senders_and_two_schedulers_deliver_a_drop_once_through_a_si
     workdir.mkdir()
     processes: list[Bot] = []
     async with CrashingBotApi() as api:
-        env = process_env(api, tmp_path, pg_url)
+        env = bot_env(
+            api,
+            tmp_path,
+            pg_url,
+            safetybot_sender_concurrency=str(CONCURRENCY),
+            safetybot_sender_batch=str(BATCH),
+            safetybot_sender_lease_seconds=str(LEASE_SECONDS),
+            safetybot_clock_seconds="1",
+        )
         try:
             await prepare_subscribers(db)
             schedulers = [
@@ -337,3 +313,32 @@ async def test_three_senders_and_two_schedulers_deliver_a_drop_once_through_a_si
         f"\n{len(api.sent)} sends for {RECIPIENTS} chats, killed sender had {len(in_flight)} in flight, "
         f"{len(duplicated)} duplicated, {time.monotonic() - started:.1f} s"
     )
+
+
+async def test_scheduler_and_sender_roles_on_sqlite(tmp_path: Path) -> None:
+    """The roles without PostgreSQL: a scheduler process enqueues a campaign drop, a sender process
+    (no polling, no webhook) delivers it, each message once."""
+    database = tmp_path / "roles.db"
+    url = f"sqlite+aiosqlite:///{database}"
+    db = Database(url)
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    chat_ids = frozenset(range(FIRST_CHAT_ID, FIRST_CHAT_ID + 50))
+    await prepare_subscribers(db, chat_ids)
+    await db.close()
+    async with CrashingBotApi() as api:
+        env = bot_env(api, tmp_path, url, safetybot_clock_seconds="1")
+        schedule_campaign(env, workdir)
+        scheduler = Bot(env, workdir, tmp_path / "scheduler.log", "--role", "scheduler")
+        sender = Bot(env, workdir, tmp_path / "sender.log", "--role", "sender")
+        try:
+            scheduler.start()
+            sender.start()
+            await wait_until(lambda: api.reached >= chat_ids, 120, "every chat to get the message", sender)
+            assert scheduler.alive(), scheduler.tail()
+        finally:
+            stopped = [await scheduler.stop(), await sender.stop()]
+    assert Counter(message["chat_id"] for message in api.sent) == dict.fromkeys(chat_ids, 1)
+    assert not api.calls_to("getUpdates"), "a sender process must not poll for updates"
+    assert stopped == ["exited on SIGTERM with status 0"] * 2, stopped
+    assert "sending telegram deliveries" in sender.log.read_text()

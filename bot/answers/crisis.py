@@ -4,8 +4,10 @@ The patterns are language data in content/<lang>/crisis-signals.yaml. Innocent p
 background app", "this game is killing me") are blanked out first; then any signal pattern marks the
 message as a crisis; failing that, weighted cues are added up, so indirect messages that combine
 several warning signs ("feel trapped", "only one way out") are caught though no single phrase is.
-Each language is checked with its own patterns and the default language's, since people in distress
-switch languages. When in doubt the detector errs towards offering help.
+Every language's signals and cues are checked (the message's language first), since people in distress
+switch languages; the innocent phrases of every language are blanked out before any of them, so an
+English "self harm content" question is not read by the Spanish patterns as a crisis. When in doubt
+the detector errs towards offering help.
 """
 
 from __future__ import annotations
@@ -53,10 +55,12 @@ class CrisisDetector:
         order = [code for code in (lang, self._default) if code in self._by_lang]
         return order + [code for code in self._by_lang if code not in order]
 
-    @staticmethod
-    def _clean(prepared: str, patterns: _Patterns) -> str:
-        for innocent in patterns.innocent:
-            prepared = innocent.sub(" ", prepared)
+    def _clean(self, text: str) -> str:
+        """The prepared text with every language's innocent phrases blanked out."""
+        prepared = _prepare(text)
+        for patterns in self._by_lang.values():
+            for innocent in patterns.innocent:
+                prepared = innocent.sub(" ", prepared)
         return prepared
 
     @staticmethod
@@ -69,10 +73,9 @@ class CrisisDetector:
 
     def detect(self, text: str, lang: str | None = None) -> str | None:
         """The kind of crisis signalled (e.g. "suicide-or-self-harm"), or None."""
-        prepared = _prepare(text)
+        cleaned = self._clean(text)
         for code in self._order(lang):
             patterns = self._by_lang[code]
-            cleaned = self._clean(prepared, patterns)
             for kind, signal in patterns.signals:
                 if signal.search(cleaned):
                     return kind
@@ -87,15 +90,8 @@ class CrisisDetector:
         The engine uses it as a safety net: a message it cannot place that still carries risk cues gets
         the crisis resources first, gently, rather than a shrug.
         """
-        prepared = _prepare(text)
+        cleaned = self._clean(text)
         return max(
-            (
-                sum(
-                    self._cue_weights(
-                        self._clean(prepared, self._by_lang[code]), self._by_lang[code]
-                    ).values()
-                )
-                for code in self._order(lang)
-            ),
+            (sum(self._cue_weights(cleaned, self._by_lang[code]).values()) for code in self._order(lang)),
             default=0,
         )

@@ -19,12 +19,24 @@ CONCERN_FOR_UNCLEAR = 3
 possible crisis: the person gets the crisis resources first, with a gentler opening."""
 POSSIBLE_CRISIS = "possible"
 
-# Logistic calibration of the confidence (fitted on tests/eval/en-dev.yaml, never on the held-out set):
-# how much of the query the best topic explains, how strong its BM25 score is, and how far it leads.
-_BIAS = -5.895
-_W_COVERAGE = 1.208
-_W_SCORE = 2.978
-_W_MARGIN = 3.765
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Logistic weights over how much of the query the best topic explains, how strong its BM25 score
+    is, and how far it leads the second."""
+
+    bias: float
+    coverage: float
+    score: float
+    margin: float
+
+
+CALIBRATIONS = {
+    # Fitted by benchmarks/calibrate_confidence.py on tests/eval/<lang>-dev.yaml, never the held-out set.
+    "en": Calibration(bias=-5.895, coverage=1.208, score=2.978, margin=3.765),
+    "es": Calibration(bias=-5.962, coverage=3.486, score=2.794, margin=3.033),
+}
+"""Per language (their documents differ in length, so their scores do); others use English's."""
 
 
 class AnswerKind(StrEnum):
@@ -54,9 +66,12 @@ class Answer:
     crisis_kind: str | None = None
 
 
-def calibrated_confidence(coverage: float, top_score: float, margin: float) -> float:
+def calibrated_confidence(
+    coverage: float, top_score: float, margin: float, calibration: Calibration = CALIBRATIONS["en"]
+) -> float:
     """Map retrieval features to a probability that the top topic is right."""
-    z = _BIAS + _W_COVERAGE * coverage + _W_SCORE * math.log1p(max(top_score, 0.0)) + _W_MARGIN * margin
+    c = calibration
+    z = c.bias + c.coverage * coverage + c.score * math.log1p(max(top_score, 0.0)) + c.margin * margin
     return 1.0 / (1.0 + math.exp(-z))
 
 
@@ -95,7 +110,8 @@ class AnswerEngine:
         top = ranked[0]
         second = ranked[1].score if len(ranked) > 1 else 0.0
         margin = (top.score - second) / top.score
-        confidence = calibrated_confidence(index.coverage(top.topic, terms), top.score, margin)
+        calibration = CALIBRATIONS.get(code, CALIBRATIONS["en"])
+        confidence = calibrated_confidence(index.coverage(top.topic, terms), top.score, margin, calibration)
         closest = [s.topic for s in ranked if s.score > 0 and not s.topic.startswith(OFF_TOPIC_PREFIX)][:3]
         if top.topic.startswith(OFF_TOPIC_PREFIX):
             return Answer(AnswerKind.FALLBACK, None, round(min(confidence, 1 - confidence), 3), closest)

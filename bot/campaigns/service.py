@@ -117,7 +117,10 @@ class CampaignService:
         """Store a campaign with its messages rendered now (editing the file later changes nothing)."""
         now = self.clock.now()
         plan = runs(campaign)
-        upcoming = [run for run in plan if run_start(run, campaign.schedule.timezone) > now]
+        # Times have minute precision: a run at the current minute ("at 10:00", scheduled at 10:00:30)
+        # is not in the past; it goes out at once.
+        this_minute = now.replace(second=0, microsecond=0)
+        upcoming = [run for run in plan if run_start(run, campaign.schedule.timezone) >= this_minute]
         if not upcoming:
             raise CampaignError("every run of this campaign is in the past")
         spec = {

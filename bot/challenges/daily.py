@@ -51,12 +51,14 @@ class DailyChallengePosts:
         self.reveal_due: RevealHandler | None = None
         """Set by the composition root to the feature's reveal of a group's due posts (guarded: once)."""
 
-    async def set(self, chat: ChatRef, user: UserRef, wall: time, zone_name: str) -> DailyPost:
-        """Start or move a group's daily challenge."""
+    async def set(self, chat: ChatRef, user: UserRef, wall: time, zone_name: str, language: str) -> DailyPost:
+        """Start or move a group's daily challenge (posted in the group's language: ``language`` when the
+        group has not chosen one)."""
         now = self.services.clock.now()
         due = next_occurrence(wall, zone(zone_name), now)
         async with self.db.begin() as connection:
             chat_row_id = await self.services.people.ensure_chat(connection, chat, user, now)
+            await self.services.people.keep_delivery_language(connection, chat, user, chat_row_id, language)
             values = {
                 "local_time": wall.strftime("%H:%M"),
                 "timezone": zone_name,

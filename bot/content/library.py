@@ -125,6 +125,11 @@ class ContentLibrary:
         folded = fold(word.strip().strip(","))
         return self._word_aliases.get(folded, folded)
 
+    def word_for(self, lang: str, canonical: str) -> str:
+        """What people type for an argument id in a language ("privacy" -> "privacidad"), else the id."""
+        spoken = self.lang(lang).ui.words.get(canonical)
+        return spoken[0] if spoken else canonical
+
     @property
     def shipped(self) -> list[str]:
         """Language codes with content, default first."""

@@ -493,7 +493,7 @@ async def _daily(turn: Turn, command: Command) -> list[Outgoing]:
         ]
     if not await turn.may_change_chat_settings():
         return [turn.reply(turn.say("group.admins_only"), private=True)]
-    if args[0].lower() in {"off", "stop"}:
+    if turn.services.content.canonical_word(args[0]) == "off":
         stopped = await posts.stop(command.chat)
         return [turn.reply(turn.say("challenge.daily_stopped" if stopped else "challenge.daily_none"))]
     try:
@@ -504,7 +504,7 @@ async def _daily(turn: Turn, command: Command) -> list[Outgoing]:
     if zone_name is None:
         chat = await turn.services.people.chat_settings(command.chat)
         zone_name = (chat.timezone if chat else None) or turn.services.settings.safetybot_default_tz
-    daily = await posts.set(command.chat, command.user, wall, zone_name)
+    daily = await posts.set(command.chat, command.user, wall, zone_name, turn.lang)
     local = daily.next_due_at.astimezone(zone(daily.timezone))
     return [
         turn.reply(
@@ -519,7 +519,7 @@ async def _daily(turn: Turn, command: Command) -> list[Outgoing]:
 
 
 async def challenge(turn: Turn, command: Command) -> list[Outgoing]:
-    if command.args and command.args[0].lower() == "daily":
+    if command.args and turn.services.content.canonical_word(command.args[0]) == "daily":
         return await _daily(turn, command)
     if turn.event.chat.is_private:
         return await _start_round(turn)

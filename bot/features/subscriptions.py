@@ -121,6 +121,9 @@ async def subscribe(turn: Turn, command: Command) -> list[Outgoing]:
     now = services.clock.now()
     async with services.people._db.begin() as connection:
         chat_row_id = await services.people.ensure_chat(connection, command.chat, command.user, now)
+        await services.people.keep_delivery_language(
+            connection, command.chat, command.user, chat_row_id, turn.lang
+        )
         zone_name = (
             request.zone_name
             or await services.people.chat_timezone(connection, chat_row_id)

@@ -28,7 +28,8 @@ def _tip_reply(turn: Turn, category: str | None) -> list[Outgoing]:
 async def tip(turn: Turn, command: Command) -> list[Outgoing]:
     category = turn.services.content.canonical_word(command.args[0]) if command.args else None
     if category is not None and category not in turn.services.content.catalog.categories:
-        names = ", ".join(turn.services.content.catalog.categories)
+        content = turn.services.content
+        names = ", ".join(content.word_for(turn.lang, category) for category in content.catalog.categories)
         return [turn.reply(turn.say("tip.unknown_category", category=category, categories=names))]
     return _tip_reply(turn, category)
 

@@ -24,8 +24,9 @@ async def start(turn: Turn, command: Command) -> list[Outgoing]:
 
 def help_text(turn: Turn) -> str:
     lines = [turn.say("help.intro"), ""]
-    for name, description in turn.services.texts.command_descriptions(turn.lang).items():
-        lines.append(f"- /{name}: {description}")
+    texts = turn.services.texts
+    for name, description in texts.command_descriptions(turn.lang).items():
+        lines.append(f"- /{texts.command_name(turn.lang, name)}: {description}")
     lines += ["", turn.say("help.outro")]
     return "\n".join(lines)
 

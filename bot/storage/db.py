@@ -190,11 +190,10 @@ class Database:
             command.upgrade(config, "head")
 
         lock_file = self.path.with_name(self.path.name + ".migrate-lock") if self.path else None
-        async with dialect.file_lock(lock_file):
-            with self._watch():
-                async with self.engine.begin() as connection:
-                    await dialect.lock_for_migration(connection)
-                    await connection.run_sync(upgrade)
+        async with dialect.file_lock(lock_file), self.engine.begin() as connection:
+            # Not watched: at start-up an unreachable database is the caller's to report, at once.
+            await dialect.lock_for_migration(connection)
+            await connection.run_sync(upgrade)
         _log.info("database schema is up to date")
 
     async def close(self) -> None:

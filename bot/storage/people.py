@@ -85,6 +85,28 @@ class PeopleStore:
         )
         return row.scalar_one()
 
+    async def keep_delivery_language(
+        self, connection: AsyncConnection, chat: ChatRef, user: UserRef, chat_row_id: int, language: str
+    ) -> None:
+        """Scheduled messages go out in the chat's language: when nobody chose one yet, keep the language
+        this conversation is in (the person's for a private chat, the group's for a group)."""
+        if chat.is_private:
+            await connection.execute(
+                update(users)
+                .where(
+                    users.c.platform == user.platform,
+                    users.c.platform_user_id == user.user_id,
+                    users.c.language.is_(None),
+                )
+                .values(language=language)
+            )
+        else:
+            await connection.execute(
+                update(chats)
+                .where(chats.c.id == chat_row_id, chats.c.language.is_(None))
+                .values(language=language)
+            )
+
     async def chat_timezone(self, connection: AsyncConnection, chat_row_id: int) -> str | None:
         row = await connection.execute(select(chats.c.timezone).where(chats.c.id == chat_row_id))
         return row.scalar_one_or_none()

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 ENV = "SAFETYBOT_TEST_POSTGRES_URL"
 
 
-async def _admin_connection(url: str) -> asyncpg.Connection:
+async def admin_connection(url: str) -> asyncpg.Connection:
     parsed = make_url(url)
     return await asyncpg.connect(
         host=parsed.host or "127.0.0.1",
@@ -36,7 +36,7 @@ async def throwaway_database() -> AsyncIterator[str]:
     if not url:
         pytest.skip(f"PostgreSQL tests need {ENV} (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
     try:
-        admin = await _admin_connection(url)
+        admin = await admin_connection(url)
     except (OSError, asyncpg.PostgresError) as error:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{ENV} is set but PostgreSQL is unreachable under CI: {type(error).__name__}")

@@ -4,12 +4,15 @@ loopback Bot API server that SIGKILLs one of them when the Nth message lands."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from tests.auxil.telegram_server import JSON, FakeBotApi
 
@@ -114,3 +117,38 @@ async def wait_until(predicate: Callable[[], bool], timeout: float, what: str, b
             log = bot.tail() if bot is not None else ""
             raise AssertionError(f"timed out after {timeout}s waiting for {what}; log:\n{log}")
         await asyncio.sleep(0.02)
+
+
+_OWN_SETTINGS = ("TELEGRAM_", "DISCORD_", "SAFETYBOT_", "DATABASE_", "LOG_LEVEL")
+
+
+def bot_env(api: FakeBotApi, tmp_path: Path, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment for a bot process: this machine's, minus our settings, plus the loopback Bot API,
+    rate limits off, the given database and ``settings`` (upper-cased names)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_SETTINGS)}
+    env.update(
+        TELEGRAM_BOT_TOKEN="123456:TEST",
+        TELEGRAM_API_BASE_URL=api.base_url,
+        TELEGRAM_RATE_LIMIT="false",
+        DATABASE_URL=database_url,
+        SAFETYBOT_DATA_DIR=str(tmp_path / "data"),
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({name.upper(): value for name, value in settings.items()})
+    return env
+
+
+def telegram_chat_rows(chat_ids: Iterable[int], now: datetime) -> list[dict[str, Any]]:
+    """Rows for the chats table: private Telegram chats in English."""
+    return [
+        {
+            "platform": "telegram",
+            "platform_chat_id": str(chat_id),
+            "kind": "private",
+            "language": "en",
+            "active": True,
+            "created_at": now,
+        }
+        for chat_id in sorted(chat_ids)
+    ]
