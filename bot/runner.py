@@ -25,6 +25,9 @@ from bot.app import Core
 from bot.settings import Role
 from bot.storage.db import Database, DatabaseUnavailable
 
+CHECKPOINT_EVERY_SECONDS = 10
+"""SQLite: how often the write-ahead log is copied into the database file, between the clock's rounds."""
+
 _log = logging.getLogger(__name__)
 
 
@@ -81,6 +84,15 @@ def start_clock(core: Core) -> AsyncIOScheduler:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=max(1, int(every)),
+        )
+    if core.db.dialect == "sqlite":
+        scheduler.add_job(
+            core.db.checkpoint,
+            "interval",
+            seconds=CHECKPOINT_EVERY_SECONDS,
+            id="sqlite-checkpoint",
+            max_instances=1,
+            coalesce=True,
         )
     scheduler.start()
     return scheduler

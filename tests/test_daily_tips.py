@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, bindparam, func, select, text, update
 
 from bot.app import Core
 from bot.content.library import ContentLibrary
 from bot.delivery.outbox import DeliveryStatus
 from bot.events import ChatKind, ChatRef, UserRef
+from bot.scheduling.dispatcher import Dispatcher
 from bot.scheduling.rotation import cycle_order, next_tip, tips_for
 from bot.scheduling.timezones import BadTime, BadZone, next_occurrence, parse_local_time, zone
-from bot.storage.tables import deliveries
-from tests.auxil.core import FakeClock, group_member, private_person, text_of
+from bot.storage.db import MIGRATIONS_DIR, Database
+from bot.storage.subscriptions import Subscription, SubscriptionStore
+from bot.storage.tables import UtcDateTime, deliveries, subscriptions
+from tests.auxil.core import FakeClock, group_member, make_core, private_person, text_of
 from tests.auxil.messengers import DeliveryFailed, RecipientGone, RecordingMessenger, RetryLater
+from tests.auxil.postgres import throwaway_database
 
 MADRID = zone("Europe/Madrid")
 
@@ -185,8 +193,6 @@ async def test_tip_is_enqueued_once_when_due_and_delivered(core: Core, clock: Fa
 async def test_two_dispatchers_at_once_enqueue_each_tip_once(
     core: Core, clock: FakeClock, tmp_path, content: ContentLibrary
 ) -> None:
-    from tests.auxil.core import make_core
-
     await subscribe_people(core, clock, 20, "08:00")
     clock.advance(days=1)
     other = await make_core(tmp_path, content, clock)
@@ -316,3 +322,184 @@ async def test_pacer_keeps_a_gap_per_chat_and_an_overall_rate() -> None:
     for number in range(4):
         await overall.wait(ChatRef("t", str(number), ChatKind.PRIVATE))
     assert waits == [0.05, 0.1, 0.15]
+
+
+# The dispatcher on each database: bulk writes, batches, skipped chats, the due-time migration -------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def each_core(
+    request: pytest.FixtureRequest, tmp_path: Path, content: ContentLibrary, clock: FakeClock
+) -> AsyncIterator[Core]:
+    """A core on SQLite, then on PostgreSQL (skipped without SAFETYBOT_TEST_POSTGRES_URL)."""
+    if request.param == "sqlite":
+        built = await make_core(tmp_path, content, clock)
+        yield built
+        await built.close()
+        return
+    async for url in throwaway_database():
+        built = await make_core(tmp_path, content, clock, database_url=url)
+        try:
+            yield built
+        finally:
+            await built.close()
+
+
+async def subscription_of(core: Core, chat_id: str) -> Subscription:
+    chat = await core.services.people.chat_settings(ChatRef("test", chat_id, ChatKind.PRIVATE))
+    assert chat is not None
+    found = await core.services.subscriptions.of_chat(chat.id)
+    assert found is not None
+    return found
+
+
+async def test_concurrent_ticks_on_each_database_enqueue_once_and_move_each_subscription_once(
+    each_core: Core, clock: FakeClock, tmp_path: Path, content: ContentLibrary
+) -> None:
+    core = each_core
+    plain = await subscribe_people(core, clock, 3, "09:30")
+    person = private_person(core, clock, user_id="7001")
+    assert text_of(await person.command("subscribe", "09:30", "privacy")).startswith("Done!")
+    clock.advance(minutes=31)
+    other = await make_core(tmp_path, content, clock, database_url=core.settings.database_url_text)
+    try:
+        ticks = [core.dispatcher.tick(), other.dispatcher.tick(), core.dispatcher.tick()]
+        reports = await asyncio.gather(*ticks)
+    finally:
+        await other.close()
+    assert sum(report.enqueued for report in reports) == 4
+    assert await delivery_rows(core) == 4
+    for chat_id in [*plain, "7001"]:
+        subscription = await subscription_of(core, chat_id)
+        assert subscription.next_due_at == datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+        assert (subscription.rotation_cycle, subscription.rotation_position) == (0, 1), "moved once"
+    assert (await core.dispatcher.tick()).enqueued == 0
+    privacy_chat = (await subscription_of(core, "7001")).chat_row_id
+    async with core.db.begin() as connection:
+        rows = (await connection.execute(select(deliveries))).all()
+    assert {row.drop_id.rsplit(":", 1)[1] for row in rows} == {"2026-11-25"}
+    assert {(row.status, row.platform, row.language) for row in rows} == {("pending", "test", "en")}
+    categories = {tip.id: tip.category for tip in content.lang("en").tips}
+    assert [categories[row.tip_id] for row in rows if row.chat_id == privacy_chat] == ["privacy"]
+    messenger = RecordingMessenger()
+    assert await drain(core, messenger) == 4
+    assert messenger.texts_to("7001")[0].startswith("Tip:")
+
+
+async def test_tick_skips_paused_subscriptions_and_unreachable_chats_and_pauses_bad_schedules(
+    each_core: Core, clock: FakeClock
+) -> None:
+    core = each_core
+    kept, paused, blocked, broken = await subscribe_people(core, clock, 4, "09:05")
+    await private_person(core, clock, user_id=paused).command("unsubscribe")
+    await core.services.people.mark_chat_inactive(ChatRef("test", blocked, ChatKind.PRIVATE), clock.now())
+    broken_row = (await subscription_of(core, broken)).id
+    async with core.db.begin() as connection:
+        await connection.execute(
+            update(subscriptions).where(subscriptions.c.id == broken_row).values(timezone="Mars/Olympus")
+        )
+    clock.advance(minutes=6)
+    report = await core.dispatcher.tick()
+    assert (report.enqueued, report.skipped_late) == (1, 0)
+    assert (await subscription_of(core, kept)).next_due_at == datetime(2026, 11, 26, 9, 5, tzinfo=UTC)
+    assert not (await subscription_of(core, broken)).active
+    assert (await subscription_of(core, blocked)).next_due_at == datetime(2026, 11, 25, 9, 5, tzinfo=UTC)
+    assert (await subscription_of(core, paused)).next_due_at == datetime(2026, 11, 25, 9, 5, tzinfo=UTC)
+    assert (await core.dispatcher.tick()).enqueued == 0
+
+
+@pytest.mark.parametrize("due", [4, 5])
+async def test_a_tick_works_through_every_batch(
+    due: int, core: Core, clock: FakeClock, content: ContentLibrary
+) -> None:
+    chats_due = await subscribe_people(core, clock, due, "09:05")
+    small = Dispatcher(core.db, core.services.subscriptions, content, clock, batch_size=2)
+    clock.advance(minutes=6)
+    assert (await small.tick()).enqueued == due
+    assert (await small.tick()).enqueued == 0
+    for chat_id in chats_due:
+        assert (await subscription_of(core, chat_id)).next_due_at == datetime(2026, 11, 26, 9, 5, tzinfo=UTC)
+
+
+async def test_tick_keeps_local_time_across_dst_and_skips_weekends(each_core: Core, clock: FakeClock) -> None:
+    core = each_core
+    (madrid,) = await subscribe_people(core, clock, 1, "09:30", "Europe/Madrid")
+    person = private_person(core, clock, user_id="7002")
+    assert text_of(await person.command("subscribe", "08:00", "UTC", "weekdays")).startswith("Done!")
+    async with core.db.begin() as connection:
+        await connection.execute(
+            update(subscriptions)
+            .where(subscriptions.c.timezone == "Europe/Madrid")
+            .values(next_due_at=datetime(2027, 3, 27, 8, 30, tzinfo=UTC))  # Saturday 09:30 CET
+        )
+        await connection.execute(
+            update(subscriptions)
+            .where(subscriptions.c.timezone == "UTC")
+            .values(next_due_at=datetime(2027, 3, 26, 8, 0, tzinfo=UTC))  # Friday 08:00
+        )
+    clock.current = datetime(2027, 3, 27, 8, 31, tzinfo=UTC)
+    report = await core.dispatcher.tick()
+    assert (report.enqueued, report.skipped_late) == (1, 1)  # Friday's is a day late
+    after_dst = (await subscription_of(core, madrid)).next_due_at
+    assert after_dst == datetime(2027, 3, 28, 7, 30, tzinfo=UTC)  # Sunday 09:30 CEST
+    assert (await subscription_of(core, "7002")).next_due_at == datetime(2027, 3, 29, 8, 0, tzinfo=UTC)
+
+
+def _migrate(connection: Connection, revision: str, *, down: bool = False) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    (command.downgrade if down else command.upgrade)(config, revision)
+
+
+async def _database_urls(tmp_path: Path) -> AsyncIterator[str]:
+    yield f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}"
+    async for url in throwaway_database():
+        yield url
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_due_times_are_converted_to_epoch_seconds_and_back(backend: str, tmp_path: Path) -> None:
+    urls = _database_urls(tmp_path)
+    if backend == "postgresql":
+        await anext(urls)
+    url = await anext(urls)
+    db = Database(url)
+    due = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
+    stamp = bindparam("stamp", type_=UtcDateTime())
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_migrate, "0006")
+            await connection.execute(
+                text(
+                    "INSERT INTO chats (id, platform, platform_chat_id, kind, active, created_at) "
+                    "VALUES (1, 'test', '1', 'private', true, :stamp)"
+                ).bindparams(stamp),
+                {"stamp": due},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO subscriptions (id, chat_id, local_time, timezone, weekdays_only, "
+                    "next_due_at, active, rotation_cycle, rotation_position, created_at) "
+                    "VALUES (1, 1, '09:30', 'Europe/Madrid', false, :stamp, true, 2, 3, :stamp)"
+                ).bindparams(stamp),
+                {"stamp": due},
+            )
+        await db.migrate()
+        subscription = await SubscriptionStore(db).of_chat(1)
+        assert subscription is not None
+        assert (subscription.next_due_at, subscription.rotation_position) == (due, 3)
+        async with db.begin() as connection:
+            stored = (await connection.execute(text("SELECT next_due_at FROM subscriptions"))).scalar_one()
+            assert stored == int(due.timestamp())
+            due_now = await SubscriptionStore(db).due(connection, int(due.timestamp()), 10)
+            assert [item.id for item in due_now] == [1]
+        async with db.engine.begin() as connection:
+            await connection.run_sync(_migrate, "0006", down=True)
+            back = await connection.execute(
+                text("SELECT next_due_at FROM subscriptions").columns(next_due_at=UtcDateTime())
+            )
+            assert back.scalar_one() == due
+    finally:
+        await db.close()
+        await urls.aclose()

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, literal, select, update
+from sqlalchemy import Select, bindparam, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.events import ChatKind, ChatRef
 from bot.replies import Choice, Reply
 from bot.storage.db import Database
-from bot.storage.dialect import insert_ignore, lock_for_claim
+from bot.storage.dialect import insert_ignore, insert_select_ignore, lock_for_claim
 from bot.storage.tables import chats, deliveries, drop_messages, subscriptions
 
 
@@ -114,14 +114,7 @@ class DeliveryOutbox:
             "next_attempt_at",
             "created_at",
         ]
-        statement = insert(deliveries).from_select(columns, rows)
-        if self.db.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            statement = pg_insert(deliveries).from_select(columns, rows).on_conflict_do_nothing()
-        else:
-            statement = statement.prefix_with("OR IGNORE")
-        result = await connection.execute(statement)
+        result = await connection.execute(insert_select_ignore(self.db.dialect, deliveries, columns, rows))
         return int(result.rowcount or 0)
 
     async def save_drop_messages(

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import math
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.content.models import Tip
 
 
-@dataclass(frozen=True, slots=True)
-class RotationStep:
-    """The tip to send now and where the rotation stands afterwards."""
+class RotationStep(NamedTuple):
+    """The tip to send now and where the rotation stands afterwards (a tuple: a tick makes a thousand)."""
 
     tip: Tip
     cycle: int

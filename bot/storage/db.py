@@ -48,15 +48,6 @@ class PoolOptions:
     retry_max_seconds: float = 30
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
 def is_connection_error(error: BaseException) -> bool:
     """Whether an error means the server is unreachable or the connection broke (not a bad statement)."""
     if isinstance(error, DBAPIError):
@@ -119,7 +110,7 @@ class Database:
             }
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", dialect.sqlite_pragmas)
         self.availability = _Availability(pool.retry_max_seconds)
         self.tracks_availability = self.dialect != "sqlite"  # a local file is there or it is not
 
@@ -195,6 +186,12 @@ class Database:
             await dialect.lock_for_migration(connection)
             await connection.run_sync(upgrade)
         _log.info("database schema is up to date")
+
+    async def checkpoint(self) -> None:
+        """SQLite: move what the write-ahead log holds into the database file (nothing on PostgreSQL)."""
+        if self.dialect == "sqlite":
+            async with self.engine.connect() as connection:
+                await dialect.checkpoint(connection)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,4 +1,5 @@
-"""The schema. Every timestamp is stored as UTC and read back timezone-aware.
+"""The schema. Every timestamp is stored as UTC and read back timezone-aware (a subscription's next due
+time as whole seconds since 1970, an integer the dispatcher reads and compares in bulk).
 
 Portable SQL only: no SQLite-only or PostgreSQL-only types here (dialect differences live in
 ``bot.storage.dialect``).
@@ -6,6 +7,7 @@ Portable SQL only: no SQLite-only or PostgreSQL-only types here (dialect differe
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 
 from sqlalchemy import (
@@ -53,6 +55,27 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class UtcEpochSeconds(TypeDecorator[datetime]):
+    """An aware datetime stored as whole seconds since 1970-01-01 UTC (a BIGINT; fractions are dropped).
+
+    Cheap to index, compare and read in bulk, and the same on every database. Hot paths may bind and
+    read the integer itself (``type_coerce(column, BigInteger)``).
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to storage; use an aware datetime")
+        return math.floor(value.timestamp())
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
 users = Table(
@@ -106,7 +129,7 @@ subscriptions = Table(
     Column("timezone", String(64), nullable=False),
     Column("categories", String(512), nullable=True),
     Column("weekdays_only", Boolean, nullable=False, default=False),
-    Column("next_due_at", UtcDateTime(), nullable=False),
+    Column("next_due_at", UtcEpochSeconds(), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("rotation_cycle", Integer, nullable=False, default=0),
     Column("rotation_position", Integer, nullable=False, default=0),
