@@ -5,11 +5,12 @@ question (goal: under 5 ms median), over every question of the development set. 
 compares the question with every curated phrasing by fuzzy string similarity (rapidfuzz), the way a
 first version of a FAQ bot often does; its accuracy on the same set is printed beside it.
 
-    .venv/bin/python benchmarks/answer_speed.py
+    .venv/bin/python benchmarks/answer_speed.py [--lang es]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -40,8 +41,8 @@ def timed(function, *args):
 class NaiveMatcher:
     """Baseline: the topic whose phrasing is most similar to the question (token_set_ratio), no index."""
 
-    def __init__(self, engine: AnswerEngine) -> None:
-        language = engine.content.lang("en")
+    def __init__(self, engine: AnswerEngine, lang: str) -> None:
+        language = engine.content.lang(lang)
         self.pairs = [
             (entry.id, text.lower()) for entry in language.faq for text in (entry.question, *entry.phrasings)
         ]
@@ -56,18 +57,18 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def main() -> None:
+def main(lang: str) -> None:
     content = load_content()
     builds = [timed(build_engine, content)[1] for _ in range(5)]
     engine = build_engine(content)
-    naive, naive_build = timed(NaiveMatcher, engine)
-    dev = yaml.safe_load((ROOT / "tests" / "eval" / "en-dev.yaml").read_text())
+    naive, naive_build = timed(NaiveMatcher, engine, lang)
+    dev = yaml.safe_load((ROOT / "tests" / "eval" / f"{lang}-dev.yaml").read_text())
     questions = [(q, topic) for topic, qs in dev["topics"].items() for q in qs]
     for question, _ in questions[:20]:
-        engine.answer(question)
+        engine.answer(question, lang)
     engine_times, naive_times, engine_right, naive_right = [], [], 0, 0
     for question, topic in questions:
-        answer, seconds = timed(engine.answer, question)
+        answer, seconds = timed(engine.answer, question, lang)
         engine_times.append(seconds * 1000)
         engine_right += answer.kind is AnswerKind.ANSWER and answer.topic == topic
         guess, seconds = timed(naive.answer, question)
@@ -75,7 +76,8 @@ def main() -> None:
         naive_right += guess == topic
     print(f"machine: {machine()}")
     print(
-        f"questions: {len(questions)} (tests/eval/en-dev.yaml), content: {len(content.lang('en').faq)} topics"
+        f"questions: {len(questions)} (tests/eval/{lang}-dev.yaml), content: {len(content.lang(lang).faq)} "
+        f"topics in {lang}; the index covers {', '.join(content.shipped)}"
     )
     print(f"index build, first (cold: loads the word list): {builds[0] * 1000:.0f} ms")
     print(f"{'':28} {'index build':>12} {'median':>9} {'p95':>9} {'top-1 right':>12}")
@@ -92,4 +94,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lang", default="en", help="the development set's language (default en)")
+    main(parser.parse_args().lang)
