@@ -399,3 +399,26 @@ async def test_private_challenge_round_in_a_dm(bot: Running) -> None:
     press = bot.api.press(buttons["Reliable"], channel_id=None, user_id=3004)
     feedback = (await bot.texts(press))[0]
     assert feedback.startswith(("✅ Right: this one is reliable.", "❌ Not quite: this one is manipulative"))
+
+
+async def test_sender_process_posts_without_a_gateway_connection(
+    tmp_path: Path, content: ContentLibrary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`run --role sender`: Discord's HTTP API only, no gateway, no command sync."""
+    from adapters.discord import outbox_messenger
+    from bot.events import ChatKind, ChatRef
+    from bot.replies import Reply
+
+    async with FakeDiscord() as api:
+        api.patch(monkeypatch)
+        core = await make_core(tmp_path, content, SystemClock(), discord_bot_token=TOKEN)  # type: ignore[arg-type]
+        try:
+            async with outbox_messenger(core) as messenger:
+                chat = ChatRef("discord", str(CHANNEL_ID), ChatKind.GROUP)
+                assert await messenger.deliver(chat, Reply("A **tip** from the sender"))
+        finally:
+            await core.close()
+        (posted,) = api.in_channel(CHANNEL_ID)
+        assert posted.content == "A **tip** from the sender"
+        assert not api.identified, "a sender process must not open the gateway"
+        assert not api.command_syncs
