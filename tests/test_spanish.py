@@ -242,3 +242,41 @@ def test_check_fails_on_a_missing_spanish_topic_tip_and_command_name(tmp_path: P
     assert re.search(
         r"^es: \d+% complete \(FAQ topics 46/47, .*tip ids 63/64, command names 21/22", result.stdout, re.M
     )
+
+
+async def test_campaign_drops_go_out_in_each_recipients_language_with_the_fallback(
+    core: Core, clock: FakeClock, content: ContentLibrary
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.auxil.messengers import RecordingMessenger
+    from tests.test_campaigns import campaign, drain
+
+    lucia, ada = spanish_person(core, clock, "2002"), private_person(core, clock, "1001")
+    assert text_of(await lucia.command("suscribir", "07:00", "UTC")).startswith("¡Hecho!")
+    assert text_of(await ada.command("subscribe", "07:00", "UTC")).startswith("Done!")
+    spec = campaign(
+        "name: Both\nschedule: {at: 2026-11-25T10:00, timezone: UTC}\nfallback_language: en\n"
+        'messages: [{text: {en: "Hello", es: "Hola"}}]\n'
+    )
+    await core.services.campaigns.schedule(spec, created_by="test")
+    spec = campaign(
+        "name: English only\nschedule: {at: 2026-11-25T11:00, timezone: UTC}\nfallback_language: en\n"
+        'messages: [{text: {en: "Only in English"}}]\n'
+    )
+    await core.services.campaigns.schedule(spec, created_by="test")
+    spec = campaign(
+        "name: A tip\nschedule: {at: 2026-11-25T12:00, timezone: UTC}\nfallback_language: en\n"
+        "messages: [{tip: sid-report-misconduct}]\n"
+    )
+    await core.services.campaigns.schedule(spec, created_by="test")
+    messenger = RecordingMessenger()
+    for hour in (10, 11, 12):
+        clock.current = datetime(2026, 11, 25, hour, 0, tzinfo=UTC)
+        assert await core.services.campaigns.tick() == 2
+        await drain(core, messenger)
+    spanish, english = messenger.texts_to("2002"), messenger.texts_to("1001")
+    assert spanish[:2] == ["Hola", "Only in English"] and english[:2] == ["Hello", "Only in English"]
+    spanish_tip = next(t.text for t in content.lang("es").tips if t.id == "sid-report-misconduct")
+    english_tip = next(t.text for t in content.lang("en").tips if t.id == "sid-report-misconduct")
+    assert spanish_tip[:40] in spanish[2] and english_tip[:40] in english[2]
