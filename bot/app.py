@@ -29,6 +29,7 @@ from bot.settings import Settings
 from bot.storage.app_state import shared_secret
 from bot.storage.db import Database
 from bot.storage.people import PeopleStore
+from bot.storage.send_budget import SharedSendBudget
 from bot.storage.subscriptions import SubscriptionStore
 from bot.texts import Texts
 
@@ -70,6 +71,7 @@ class Core:
                 max_attempts=settings.safetybot_delivery_max_attempts,
                 per_second=per_second,
             ),
+            budget=SharedSendBudget(self.db),
         )
 
     async def close(self) -> None:

@@ -103,7 +103,7 @@ class PayloadSigner:
         command, expiry, tag = parts
         bound = expiry.startswith("p")
         body = f"{command}~{expiry}"
-        if not hmac.compare_digest(self._tag(body, presser if bound else None), tag):
+        if not tag.isascii() or not hmac.compare_digest(self._tag(body, presser if bound else None), tag):
             raise PayloadRejected("bad signature")
         minutes = expiry.removeprefix("p")
         if minutes:

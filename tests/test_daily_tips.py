@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -322,6 +323,35 @@ async def test_pacer_keeps_a_gap_per_chat_and_an_overall_rate() -> None:
     for number in range(4):
         await overall.wait(ChatRef("t", str(number), ChatKind.PRIVATE))
     assert waits == [0.05, 0.1, 0.15]
+
+
+async def test_sender_processes_share_one_rate(each_core: Core) -> None:
+    """Two processes' pacers (the same clocks, one database) never hand out the same slot: together they
+    keep to the platform's rate. Slots are computed, not timed."""
+    from bot.delivery.ratelimit import SendPacer
+    from bot.storage.send_budget import SharedSendBudget
+
+    budget = SharedSendBudget(each_core.db)
+    slots: dict[str, list[float]] = {"a": [], "b": []}
+
+    def pacer(name: str) -> SendPacer:
+        async def reserve(count: int, interval: float, now: float) -> float:
+            return await budget.reserve("telegram", count, interval, now)
+
+        async def record(seconds: float) -> None:
+            slots[name].append(round(1_000.0 + seconds, 6))
+
+        return SendPacer(10.0, monotonic=lambda: 1_000.0, wall=lambda: 1_000.0, sleep=record, reserve=reserve)
+
+    first, second = pacer("a"), pacer("b")
+    for number in range(25):  # interleaved, as two processes would
+        await first.wait(ChatRef("t", f"a{number}", ChatKind.PRIVATE))
+        await second.wait(ChatRef("t", f"b{number}", ChatKind.PRIVATE))
+    waited = sorted(slots["a"] + slots["b"])
+    assert len(waited) == 49, "only the very first send goes at once"
+    taken = [1_000.0, *waited]
+    assert all(later - earlier >= 0.1 - 1e-6 for earlier, later in itertools.pairwise(taken))
+    assert taken[-1] >= 1_000.0 + 4.9, "50 sends at 10 a second take five seconds, whichever process sends"
 
 
 # The dispatcher on each database: bulk writes, batches, skipped chats, the due-time migration -------

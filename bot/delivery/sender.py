@@ -22,6 +22,7 @@ from bot.delivery.outbox import ClaimedDelivery, DeliveryOutbox
 from bot.delivery.ratelimit import SendPacer
 from bot.replies import Reply
 from bot.storage.db import DatabaseUnavailable
+from bot.storage.send_budget import SharedSendBudget
 from bot.texts import Texts
 from bot.tip_format import tip_text
 
@@ -56,6 +57,7 @@ class DeliverySender:
         texts: Texts,
         clock: Clock,
         settings: SenderSettings | None = None,
+        budget: SharedSendBudget | None = None,
     ) -> None:
         self.outbox = outbox
         self.messengers = messengers
@@ -63,6 +65,8 @@ class DeliverySender:
         self.texts = texts
         self.clock = clock
         self.settings = settings or SenderSettings()
+        self.budget = budget
+        """The platform rates every sender process shares (None: this process paces alone)."""
         # host:pid:random, so an operator (or a test) can tell which process holds a row's lease.
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pacers: dict[str, SendPacer] = {}
@@ -70,7 +74,14 @@ class DeliverySender:
 
     def _pacer(self, platform: str) -> SendPacer:
         if platform not in self._pacers:
-            self._pacers[platform] = SendPacer(self.settings.per_second.get(platform))
+            reserve = None
+            if self.budget is not None:
+                budget = self.budget
+
+                async def reserve(count: int, interval: float, now: float) -> float:
+                    return await budget.reserve(platform, count, interval, now)
+
+            self._pacers[platform] = SendPacer(self.settings.per_second.get(platform), reserve=reserve)
         return self._pacers[platform]
 
     async def render(self, claimed: ClaimedDelivery) -> Reply | None:

@@ -55,6 +55,11 @@ def insert_or_increment(
     ).returning(getattr(table.c, counter))
 
 
+def greatest(dialect_name: str, first: Any, second: Any) -> Any:
+    """The larger of two SQL values: GREATEST on PostgreSQL, SQLite's two-argument max()."""
+    return func.greatest(first, second) if dialect_name == "postgresql" else func.max(first, second)
+
+
 def lock_for_claim(dialect_name: str, statement: Select[Any]) -> Select[Any]:
     """Let concurrent senders claim different rows: FOR UPDATE SKIP LOCKED on PostgreSQL.
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -286,4 +287,11 @@ challenge_schedules = Table(
     Column("set_by_user_id", String(64), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_challenge_schedules_due", "active", "next_due_at"),
+)
+
+send_budgets = Table(
+    "send_budgets",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("next_free", Float, nullable=False),  # seconds since 1970: the first send slot not yet taken
 )
