@@ -280,3 +280,25 @@ async def test_campaign_drops_go_out_in_each_recipients_language_with_the_fallba
     spanish_tip = next(t.text for t in content.lang("es").tips if t.id == "sid-report-misconduct")
     english_tip = next(t.text for t in content.lang("en").tips if t.id == "sid-report-misconduct")
     assert spanish_tip[:40] in spanish[2] and english_tip[:40] in english[2]
+
+
+async def test_a_spanish_groups_daily_challenge_post_is_in_spanish(core: Core, clock: FakeClock) -> None:
+    from tests.auxil.messengers import RecordingMessenger
+
+    group = ChatRef("test", "-900", ChatKind.GROUP, sender_is_admin=True)
+    admin = Person(core, clock, UserRef("test", "91", display_name="Ana", language_hint="es-ES"), group)
+    done = text_of(await admin.command("reto", "diario", "09:30", "Europe/Madrid"))
+    assert done.startswith("Hecho: publicaré aquí un reto cada día a las 09:30")
+    clock.advance(days=1)
+    assert await core.daily_challenges.tick() == 1
+    messenger = RecordingMessenger()
+    core.messengers[messenger.platform] = messenger
+    assert await core.make_sender().run_once() == 1
+    ((chat_id, reply),) = messenger.replies
+    assert chat_id == "-900"
+    assert [choice.label for choice in reply.flat_choices] == ["Confiable", "Manipulador"]
+    assert "apagar" in text_of(await admin.command("reto", "diario", "mal")), "a clear usage message"
+    assert (
+        text_of(await admin.command("reto", "diario", "apagar"))
+        == "Hecho: aquí ya no habrá más retos diarios."
+    )
