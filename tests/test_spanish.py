@@ -302,3 +302,23 @@ async def test_a_spanish_groups_daily_challenge_post_is_in_spanish(core: Core, c
         text_of(await admin.command("reto", "diario", "apagar"))
         == "Hecho: aquí ya no habrá más retos diarios."
     )
+
+
+def test_console_without_a_language_follows_what_the_person_writes(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SAFETYBOT_", "TELEGRAM_"))}
+    env.update(SAFETYBOT_DATA_DIR=str(tmp_path / "data"), LANG="C.UTF-8", LC_ALL="")
+    result = subprocess.run(
+        [*CLI, "chat"],
+        input="me hackearon la cuenta de instagram y cambiaron el correo\n1\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = result.stdout.split("¿Qué hago si me hackearon la cuenta?", 1)[1]
+    _, then, _ = answer.split("Fuentes:")  # two answers, both in Spanish
+    assert "[1] Verificación en dos pasos" in then
+    assert "verificación en dos pasos" in then.split("[3]", 1)[1].lower()
+    assert "Sources:" not in result.stdout

@@ -8,6 +8,7 @@ import getpass
 import os
 import sys
 import threading
+from dataclasses import replace
 from typing import TextIO
 
 from bot.app import Core
@@ -65,7 +66,8 @@ class ConsoleChat:
         self.stdin = stdin
         self.stdout = stdout
         name = getpass.getuser() or "you"
-        self.user = UserRef(PLATFORM, name, display_name=name, language_hint=terminal_language(core))
+        self.terminal_language = terminal_language(core)
+        self.user = UserRef(PLATFORM, name, display_name=name, language_hint=self.terminal_language)
         self.chat = ChatRef(PLATFORM, name, ChatKind.PRIVATE)
         self.choices: list[Choice] = []
         self.interactive = stdin.isatty()
@@ -102,6 +104,14 @@ class ConsoleChat:
             self.stdout.flush()
         return await lines.get()
 
+    def _follow_language(self, event: Incoming) -> None:
+        """A terminal that says nothing about its language: once the person clearly writes in one, the
+        numbered buttons and commands that follow answer in it too (a platform would send its own hint)."""
+        if self.terminal_language is None and isinstance(event, TextMessage):
+            detected = self.core.services.detector.detect(event.text)
+            if detected is not None and detected != self.user.language_hint:
+                self.user = replace(self.user, language_hint=detected)
+
     async def run(self) -> None:
         """Chat until end of input or Ctrl-C."""
         texts = self.core.services.texts
@@ -117,6 +127,7 @@ class ConsoleChat:
                 event = parse_line(line, self.user, self.chat, self.choices, self.core)
                 if event is None:
                     continue
+                self._follow_language(event)
                 self.show(await self.core.conversation.handle(event))
         except (KeyboardInterrupt, asyncio.CancelledError):
             pass
