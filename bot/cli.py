@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
 from bot.settings import ROLES, Settings, SettingsError, load_settings
+from bot.storage.db import DatabaseUnavailable
 
 if TYPE_CHECKING:
     from bot.answers.engine import AnswerEngine
@@ -63,6 +64,8 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
 
 def database_unreachable(error: BaseException) -> str:
     """One line for a database that cannot be reached (never the URL: it may hold a password)."""
+    if isinstance(error, DatabaseUnavailable) and error.__cause__ is not None:
+        error = error.__cause__
     cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
     return (
         f"cannot reach the database set in DATABASE_URL ({type(cause).__name__}); "
@@ -138,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(
             f"refusing to start: {len(error.problems)} content problem(s); see `safetybot content check`", 1
         )
-    except (OSError, DBAPIError) as error:
+    except (OSError, DBAPIError, DatabaseUnavailable) as error:
         return _fail(database_unreachable(error))
     except KeyboardInterrupt:
         return 0
@@ -264,7 +267,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     except ContentError as error:
         print(error.report(), file=sys.stderr)
         return 1
-    except (OSError, DBAPIError) as error:
+    except (OSError, DBAPIError, DatabaseUnavailable) as error:
         return _fail(database_unreachable(error))
 
 
