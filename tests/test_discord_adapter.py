@@ -111,7 +111,7 @@ async def test_connects_and_syncs_its_commands(bot: Running) -> None:
     assert ask["options"][0]["name_localizations"]["es-419"] == "pregunta"
     assert "en-US" not in ask["name_localizations"], "English names are the commands' own"
     (identify,) = bot.api.identified
-    assert identify["intents"] == 1, "guilds only: no privileged intents"
+    assert identify["intents"] == 1 | 4096, "guilds and direct messages only: no privileged intents"
     assert "discord" in bot.core.messengers
 
 
@@ -422,3 +422,47 @@ async def test_sender_process_posts_without_a_gateway_connection(
         assert posted.content == "A **tip** from the sender"
         assert not api.identified, "a sender process must not open the gateway"
         assert not api.command_syncs
+
+
+async def test_a_direct_message_is_answered_and_a_crisis_gets_help_first(bot: Running) -> None:
+    bot.api.direct_message("my instagram got hacked and they changed the email")
+    await bot.api.wait_for(lambda: bool(bot.api.in_channel(DM_CHANNEL_ID)), what="an answer in the DM")
+    (answer,) = bot.api.in_channel(DM_CHANNEL_ID)
+    assert plain(answer.content).startswith("What do I do if my account was hacked?")
+    bot.api.direct_message("ya no quiero vivir")
+
+    def crisis_text() -> str:
+        return "\n".join(plain(item.content) for item in bot.api.in_channel(DM_CHANNEL_ID)[1:])
+
+    await bot.api.wait_for(lambda: "findahelpline.com" in crisis_text(), what="crisis help")
+    assert crisis_text().startswith("Me alegra mucho que me lo hayas contado"), "in Spanish, care first"
+    assert "024" in crisis_text()
+    sent = len(bot.api.posted)
+    while True:  # the crisis reply may still be arriving in pieces
+        await asyncio.sleep(0.2)
+        if len(bot.api.posted) == sent:
+            break
+        sent = len(bot.api.posted)
+    bot.api.dispatch("MESSAGE_CREATE", {**_bot_message(bot), "content": "echo"})
+    await asyncio.sleep(0.2)
+    assert len(bot.api.posted) == sent, "the bot never answers its own messages"
+
+
+def _bot_message(bot: Running) -> dict:
+    return {
+        "id": "1",
+        "channel_id": str(DM_CHANNEL_ID),
+        "author": bot.api.bot_user,
+        "timestamp": "2026-11-25T09:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": 0,
+        "components": [],
+    }

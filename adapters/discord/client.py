@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.commands import build_commands
-from adapters.discord.inbound import command_event, press_event
+from adapters.discord.inbound import command_event, dm_text_event, press_event
 from adapters.discord.messenger import NO_MENTIONS, DiscordMessenger
 from adapters.discord.render import pieces
 from adapters.discord.translator import ContentTranslator
@@ -31,8 +31,9 @@ ANSWER_WITHIN = 2.0
 
 
 def intents() -> discord.Intents:
-    """Only what slash commands and buttons need: no privileged intents, no message content."""
-    return discord.Intents(guilds=True)
+    """Slash commands and buttons, and direct messages (whose text Discord sends without the privileged
+    message-content intent): no privileged intents."""
+    return discord.Intents(guilds=True, dm_messages=True)
 
 
 def client_class_and_options(core: Core) -> tuple[type[discord.Client], dict[str, Any]]:
@@ -113,6 +114,16 @@ class _Handlers:
         import sys
 
         _log.error("discord event %s failed: %s", event_method, type(sys.exc_info()[1]).__name__)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A direct message to the bot is a question like any other (server channels use slash commands)."""
+        if message.guild is not None or message.author.bot or not message.content.strip():
+            return
+        event = dm_text_event(message)
+        replies = await self.core.conversation.handle(event)
+        messenger = DiscordMessenger(self)  # type: ignore[arg-type]
+        for outgoing in replies:
+            await messenger.deliver(outgoing.chat, outgoing.reply)
 
     async def answer(self, interaction: discord.Interaction, event: Incoming) -> None:
         """Let the core answer; reply directly when it is quick, else defer and follow up."""

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.content.library import ContentLibrary
-from bot.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, UserRef
+from bot.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
 
 PLATFORM = "discord"
 
@@ -75,3 +75,17 @@ def press_event(interaction: discord.Interaction, content: ContentLibrary) -> In
 def _at(interaction: discord.Interaction) -> datetime:
     """When it happened: now (an interaction must be answered within seconds of its creation anyway)."""
     return datetime.now(UTC)
+
+
+def dm_text_event(message: discord.Message) -> TextMessage:
+    """A direct message to the bot (Discord sends no locale with messages: the core detects the language)."""
+    author = message.author
+    name = getattr(author, "global_name", None) or getattr(author, "name", "") or ""
+    at = message.created_at if message.created_at.tzinfo else message.created_at.replace(tzinfo=UTC)
+    return TextMessage(
+        UserRef(PLATFORM, str(author.id), display_name=name),
+        ChatRef(PLATFORM, str(message.channel.id), ChatKind.PRIVATE),
+        at,
+        message.content,
+        addressed_to_bot=True,
+    )

@@ -492,6 +492,30 @@ class FakeDiscord:
             locale=locale,
         )
 
+    def direct_message(self, text: str, *, user_id: int = 2001, user_name: str = "Ada") -> None:
+        """A person writes to the bot in a DM (MESSAGE_CREATE without a guild)."""
+        self.dispatch(
+            "MESSAGE_CREATE",
+            {
+                "id": str(next(self._ids)),
+                "channel_id": str(DM_CHANNEL_ID),
+                "author": user_payload(user_id, user_name),
+                "content": text,
+                "timestamp": TIMESTAMP,
+                "edited_timestamp": None,
+                "tts": False,
+                "mention_everyone": False,
+                "mentions": [],
+                "mention_roles": [],
+                "attachments": [],
+                "embeds": [],
+                "pinned": False,
+                "type": 0,
+                "flags": 0,
+                "components": [],
+            },
+        )
+
     def replies_to(self, interaction_id: int) -> list[Posted]:
         return [item for item in self.posted if item.interaction_id == interaction_id]
 
