@@ -40,6 +40,7 @@ from bot.delivery.outbox import DeliveryOutbox  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
 from bot.storage.tables import chats, deliveries  # noqa: E402
 from tests.auxil.postgres import admin_connection  # noqa: E402
+from tests.auxil.processes import telegram_chat_rows  # noqa: E402
 
 TOKEN = "123456:BENCHMARK"
 CHUNK = 20_000
@@ -50,17 +51,7 @@ START_AFTER = timedelta(seconds=12)
 async def add_chats(db: Database, count: int) -> None:
     now = datetime.now(UTC)
     for start in range(0, count, CHUNK):
-        rows = [
-            {
-                "platform": "telegram",
-                "platform_chat_id": str(10_000_000 + i),
-                "kind": "private",
-                "language": "en",
-                "active": True,
-                "created_at": now,
-            }
-            for i in range(start, min(count, start + CHUNK))
-        ]
+        rows = telegram_chat_rows(range(10_000_000 + start, 10_000_000 + min(count, start + CHUNK)), now)
         async with db.begin() as connection:
             await connection.execute(insert(chats), rows)
 

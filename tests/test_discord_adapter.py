@@ -26,6 +26,7 @@ from tests.auxil.discord_server import (
     MEMBER_PERMISSIONS,
     FakeDiscord,
     Posted,
+    message_payload,
 )
 
 TOKEN = "MTAw.TEST.discord-token"
@@ -443,26 +444,6 @@ async def test_a_direct_message_is_answered_and_a_crisis_gets_help_first(bot: Ru
         if len(bot.api.posted) == sent:
             break
         sent = len(bot.api.posted)
-    bot.api.dispatch("MESSAGE_CREATE", {**_bot_message(bot), "content": "echo"})
+    bot.api.dispatch("MESSAGE_CREATE", message_payload(1, DM_CHANNEL_ID, bot.api.bot_user, "echo"))
     await asyncio.sleep(0.2)
     assert len(bot.api.posted) == sent, "the bot never answers its own messages"
-
-
-def _bot_message(bot: Running) -> dict:
-    return {
-        "id": "1",
-        "channel_id": str(DM_CHANNEL_ID),
-        "author": bot.api.bot_user,
-        "timestamp": "2026-11-25T09:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
-        "components": [],
-    }

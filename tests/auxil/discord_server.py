@@ -83,6 +83,36 @@ class Posted:
         ]
 
 
+def message_payload(
+    message_id: int,
+    channel_id: int | None,
+    author: JSON,
+    content: str,
+    *,
+    flags: int = 0,
+    components: list | None = None,
+) -> JSON:
+    """A message object as Discord's REST API and gateway send it."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "author": author,
+        "content": content,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+        "flags": flags,
+        "components": components or [],
+    }
+
+
 def user_payload(user_id: int, name: str, *, bot: bool = False) -> JSON:
     return {
         "id": str(user_id),
@@ -342,24 +372,14 @@ class FakeDiscord:
         body = body or {}
         if interaction is not None:
             channel_id = int(interaction["channel_id"])
-        message = {
-            "id": str(next(self._ids)),
-            "channel_id": str(channel_id),
-            "author": self.bot_user,
-            "content": body.get("content") or "",
-            "timestamp": TIMESTAMP,
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-            "flags": body.get("flags", 0) or 0,
-            "components": body.get("components") or [],
-        }
+        message = message_payload(
+            next(self._ids),
+            channel_id,
+            self.bot_user,
+            body.get("content") or "",
+            flags=body.get("flags", 0) or 0,
+            components=body.get("components"),
+        )
         self.posted.append(
             Posted(
                 where,
@@ -494,27 +514,8 @@ class FakeDiscord:
 
     def direct_message(self, text: str, *, user_id: int = 2001, user_name: str = "Ada") -> None:
         """A person writes to the bot in a DM (MESSAGE_CREATE without a guild)."""
-        self.dispatch(
-            "MESSAGE_CREATE",
-            {
-                "id": str(next(self._ids)),
-                "channel_id": str(DM_CHANNEL_ID),
-                "author": user_payload(user_id, user_name),
-                "content": text,
-                "timestamp": TIMESTAMP,
-                "edited_timestamp": None,
-                "tts": False,
-                "mention_everyone": False,
-                "mentions": [],
-                "mention_roles": [],
-                "attachments": [],
-                "embeds": [],
-                "pinned": False,
-                "type": 0,
-                "flags": 0,
-                "components": [],
-            },
-        )
+        author = user_payload(user_id, user_name)
+        self.dispatch("MESSAGE_CREATE", message_payload(next(self._ids), DM_CHANNEL_ID, author, text))
 
     def replies_to(self, interaction_id: int) -> list[Posted]:
         return [item for item in self.posted if item.interaction_id == interaction_id]
