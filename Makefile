@@ -33,8 +33,7 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff format .
 
 eval: $(STAMP_RUN)
-	$(BIN)/safetybot eval --lang en
-	$(BIN)/safetybot eval --lang es
+	$(BIN)/safetybot eval
 
 check-content: $(STAMP_RUN)
 	$(BIN)/safetybot content check

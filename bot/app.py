@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from bot.answers.crisis import CrisisDetector
 from bot.answers.engine import AnswerEngine
@@ -32,6 +33,7 @@ from bot.storage.people import PeopleStore
 from bot.storage.send_budget import SharedSendBudget
 from bot.storage.subscriptions import SubscriptionStore
 from bot.texts import Texts
+from bot.understanding import Understanding, build_understanding, load_encoder
 
 _log = logging.getLogger(__name__)
 
@@ -82,14 +84,32 @@ def content_dir(settings: Settings) -> Path:
     return settings.safetybot_content_dir or DEFAULT_CONTENT_DIR
 
 
-def build_engine(content: ContentLibrary) -> AnswerEngine:
-    return AnswerEngine(content, CrisisDetector(content))
+def build_understanding_layer(settings: Settings, content: ContentLibrary) -> Understanding | None:
+    """The semantic layer (encoder and classifiers), or None when it is off or cannot be loaded."""
+    encoder = load_encoder(settings.safetybot_encoder)
+    if encoder is None:
+        return None
+    try:
+        return build_understanding(content, encoder, settings.cache_dir)
+    except Exception as error:  # fitting failed: keep the bot running on the lexical engine
+        _log.warning("understanding layer off: its models could not be built (%s)", type(error).__name__)
+        return None
+
+
+def build_engine(content: ContentLibrary, understanding: Understanding | None = None) -> AnswerEngine:
+    return AnswerEngine(content, CrisisDetector(content), understanding)
 
 
 async def build_core(
-    settings: Settings, *, content: ContentLibrary | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    content: ContentLibrary | None = None,
+    clock: Clock | None = None,
+    understanding: Understanding | Literal["build"] | None = "build",
 ) -> Core:
     """Load content, open and migrate the database, and wire the conversation.
+
+    ``understanding``: the semantic layer to use (tests share one); by default it is built here.
 
     Raises:
         ContentError: when the content is invalid (with every problem listed).
@@ -119,7 +139,10 @@ async def build_core(
         db=db,
         content=content,
         texts=content_texts,
-        engine=build_engine(content),
+        engine=build_engine(
+            content,
+            build_understanding_layer(settings, content) if understanding == "build" else understanding,
+        ),
         people=people,
         subscriptions=SubscriptionStore(db),
         signer=signer,

@@ -148,8 +148,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _load_engine() -> tuple[ContentLibrary, AnswerEngine] | int:
-    """The content and the answer engine, or the exit code after saying what is wrong."""
-    from bot.app import build_engine, content_dir
+    """The content and the answer engine (with the understanding layer), or the exit code after saying
+    what is wrong."""
+    from bot.app import build_engine, build_understanding_layer, content_dir
 
     try:
         settings = load_settings()
@@ -159,14 +160,16 @@ def _load_engine() -> tuple[ContentLibrary, AnswerEngine] | int:
     except ContentError as error:
         print(error.report(), file=sys.stderr)
         return 1
-    return content, build_engine(content)
+    logging.basicConfig(level=logging.WARNING)
+    return content, build_engine(content, build_understanding_layer(settings, content))
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answers.engine import POSSIBLE_CRISIS, Answer, AnswerKind
-    from bot.features.answers import answer_text, crisis_text
+    from bot.answers.engine import Answer, AnswerKind
+    from bot.features.answers import answer_text, check_in_text, crisis_text
     from bot.markup import plain_text
     from bot.texts import Texts
+    from bot.understanding.layer import CrisisLevel
 
     loaded = _load_engine()
     if isinstance(loaded, int):
@@ -175,16 +178,23 @@ def cmd_ask(args: argparse.Namespace) -> int:
     lang = content.resolve_language(args.lang)
     texts = Texts(content)
 
+    def labels(topics: list[str]) -> list[str]:
+        return [f"- {entry.label}" for topic in topics if (entry := content.faq_entry(lang, topic))]
+
     def reply_text(answer: Answer) -> str:
-        if answer.kind is AnswerKind.ANSWER and answer.topic is not None:
-            entry = content.faq_entry(lang, answer.topic)
-            return plain_text(answer_text(content, texts, lang, entry)) if entry else ""
-        if answer.kind is AnswerKind.CRISIS:
-            possible = answer.crisis_kind == POSSIBLE_CRISIS
-            return plain_text(crisis_text(content, texts, lang, possible=possible))
+        match answer.kind:
+            case AnswerKind.ANSWER if answer.topic is not None:
+                entry = content.faq_entry(lang, answer.topic)
+                return plain_text(answer_text(content, texts, lang, entry)) if entry else ""
+            case AnswerKind.CRISIS if answer.crisis_level is CrisisLevel.CHECK_IN:
+                return plain_text(check_in_text(content, texts, lang))
+            case AnswerKind.CRISIS:
+                return plain_text(crisis_text(content, texts, lang))
+            case AnswerKind.CLARIFY:
+                question = texts.say(lang, "clarify.question")
+                return plain_text("\n".join([question, *labels(answer.ranked[:3])]))
         key = "fallback.with_suggestions" if answer.closest else "fallback.no_suggestions"
-        labels = [entry.label for topic in answer.closest if (entry := content.faq_entry(lang, topic))]
-        return plain_text("\n".join([texts.say(lang, key), *(f"- {label}" for label in labels)]))
+        return plain_text("\n".join([texts.say(lang, key), *labels(answer.closest)]))
 
     questions = [args.question] if args.question is not None else (line.rstrip("\n") for line in sys.stdin)
     for question in questions:
@@ -192,12 +202,15 @@ def cmd_ask(args: argparse.Namespace) -> int:
             continue
         answer = engine.answer(question, lang)
         if args.json:
-            record = {
+            record: dict[str, object] = {
                 "kind": answer.kind.value,
                 "topic": answer.topic,
                 "confidence": answer.confidence,
+                "alternatives": answer.alternatives,
                 "text": reply_text(answer),
             }
+            if answer.kind is AnswerKind.CRISIS:
+                record["crisis_level"] = (answer.crisis_level or CrisisLevel.URGENT).value
             print(json.dumps(record, ensure_ascii=False), flush=True)
         else:
             print(reply_text(answer))
@@ -207,18 +220,29 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+HELD_OUT_DIR = Path("tests/eval/heldout")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    """Every language's held-out set (or one language's, or one file): the figures, then every miss."""
     from bot.evaluation import evaluate, format_report
 
     loaded = _load_engine()
     if isinstance(loaded, int):
         return loaded
     content, engine = loaded
-    path = Path(args.file) if args.file else Path("tests/eval") / f"{args.lang}.yaml"
-    if not path.is_file():
-        return _fail(f"no evaluation set at {path}")
-    report = evaluate(engine, content, path, args.lang)
-    print(format_report(report))
+    if args.file:
+        runs = [(Path(args.file), args.lang or content.default_language)]
+    else:
+        languages = [args.lang] if args.lang else content.shipped
+        runs = [(HELD_OUT_DIR / f"{lang}.yaml", lang) for lang in languages]
+    for path, _ in runs:
+        if not path.is_file():
+            return _fail(f"no evaluation set at {path}")
+    for path, lang in runs:
+        print(f"== {lang}: {path}")
+        print(format_report(evaluate(engine, content, path, lang)))
+        print()
     return 0
 
 
@@ -246,8 +270,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = content_commands.add_parser("check", help="validate every content file")
     check.add_argument("dir", nargs="?", help="the content folder (default: the shipped content/)")
     evaluation = commands.add_parser("eval", help="measure answer quality on an evaluation set")
-    evaluation.add_argument("--lang", default="en")
-    evaluation.add_argument("--file", help="the evaluation YAML (default tests/eval/<lang>.yaml)")
+    evaluation.add_argument("--lang", help="one language (default: every shipped language)")
+    evaluation.add_argument("--file", help="an evaluation YAML (default tests/eval/heldout/<lang>.yaml)")
     from bot.campaigns.cli import add_parsers
 
     add_parsers(commands)

@@ -122,9 +122,11 @@ class Conversation:
             case TextMessage(text=text):
                 return answers.answer_question(turn, text)
             case Command(name=name):
-                if event.args and self.services.engine.crisis.detect(event.arg_text, turn.lang):
+                engine = self.services.engine
+                verdict = engine.assess_crisis(event.arg_text, turn.lang) if event.args else None
+                if verdict is not None:
                     # Crisis first, whatever the command: "/tip i want to die" gets help, not a tip.
-                    return answers.crisis_reply(turn)
+                    return answers.crisis_help(turn, verdict)
                 handler = self.commands.get(self.services.content.command_for(name))
                 if handler is None:
                     return [turn.reply(turn.say("error.unknown_command", command=name[:32]))]

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     safetybot_clock_seconds: float = Field(default=60, ge=0.5, le=3600)
     safetybot_data_dir: Path = Path("data")
     safetybot_content_dir: Path | None = None
+    safetybot_cache_dir: Path | None = None
+    safetybot_encoder: Literal["use", "none"] = "use"
     safetybot_admins: Annotated[tuple[str, ...], NoDecode] = ()
     safetybot_default_tz: str = "UTC"
     safetybot_default_language: str = "en"
@@ -177,6 +179,11 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite+aiosqlite:///{(self.safetybot_data_dir / 'safetybot.db').resolve()}"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where computed vectors and fitted models are kept: SAFETYBOT_CACHE_DIR, else <data dir>/cache."""
+        return self.safetybot_cache_dir or self.safetybot_data_dir / "cache"
 
     @property
     def pool_options(self) -> PoolOptions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,10 @@ from bot.app import Core
 from bot.content.library import ContentLibrary
 from bot.content.loader import load_content
 from tests.auxil.core import FakeClock, make_core
+from tests.auxil.understanding import TEST_CACHE_DIR
+
+os.environ["SAFETYBOT_CACHE_DIR"] = str(TEST_CACHE_DIR)
+"""Every bot process a test starts (console chat, CLI, roles) reuses the fitted classifiers."""
 
 
 @pytest.fixture(scope="session")

@@ -9,68 +9,42 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.answers.engine import AnswerEngine, AnswerKind
 from bot.app import Core, build_engine
 from bot.content.library import ContentLibrary
-from bot.evaluation import evaluate, format_report
+from bot.understanding import CrisisLevel
 from tests.auxil.core import FakeClock, private_person, text_of
+from tests.auxil.understanding import shared_understanding
 
 EVAL = Path(__file__).parent / "eval"
-HELD_OUT = EVAL / "en.yaml"
-HELD_OUT_LANGUAGES = sorted(path.stem for path in EVAL.glob("??.yaml"))
-"""Every language with a held-out set (tests/eval/<lang>.yaml) is held to the same thresholds."""
 
 
 @pytest.fixture(scope="module")
 def engine(content: ContentLibrary) -> AnswerEngine:
-    return build_engine(content)
+    return build_engine(content, shared_understanding(content))
 
 
 @pytest.fixture(scope="module")
-def held_out() -> dict:
-    return yaml.safe_load(HELD_OUT.read_text())
+def lexical(content: ContentLibrary) -> AnswerEngine:
+    """The engine as it runs when the encoder cannot be loaded."""
+    return build_engine(content)
 
 
-def test_held_out_set_is_big_enough(held_out: dict, content: ContentLibrary) -> None:
-    assert set(held_out["topics"]) == set(content.catalog.topics)
-    assert all(len(questions) >= 3 for questions in held_out["topics"].values())
-    assert len(held_out["out_of_scope"]) >= 25
-    assert len(held_out["crisis"]) >= 15
-    assert {"how do I kill a background app", "this game is killing me"} <= set(held_out["not_crisis"])
-
-
-def test_every_shipped_language_has_a_held_out_set(content: ContentLibrary) -> None:
-    assert set(HELD_OUT_LANGUAGES) == set(content.shipped)
-
-
-@pytest.mark.parametrize("lang", HELD_OUT_LANGUAGES)
-def test_held_out_set_never_leaks_into_content(lang: str, content: ContentLibrary) -> None:
-    held_out = yaml.safe_load((EVAL / f"{lang}.yaml").read_text())
-    shipped = {
-        p.lower().strip() for entry in content.lang(lang).faq for p in [entry.question, *entry.phrasings]
-    }
-    asked = {q.lower().strip() for questions in held_out["topics"].values() for q in questions}
-    assert not (shipped & asked)
-
-
-@pytest.mark.parametrize("lang", HELD_OUT_LANGUAGES)
-def test_held_out_thresholds(lang: str, engine: AnswerEngine, content: ContentLibrary) -> None:
-    """Every shipped language meets the same bar on its held-out set."""
-    report = evaluate(engine, content, EVAL / f"{lang}.yaml", lang)
-    summary = format_report(report)
-    assert report.topic_accuracy >= 0.90, summary
-    assert report.rate(report.out_of_scope) >= 0.90, summary
-    assert report.rate(report.crisis) == 1.0, summary
-    assert report.rate(report.not_crisis) == 1.0, summary
-
-
-def test_no_ordinary_question_is_mistaken_for_a_crisis(engine: AnswerEngine, content: ContentLibrary) -> None:
-    ordinary = [text for entry in content.lang("en").faq for text in (entry.question, *entry.phrasings)]
-    ordinary += [tip.text for tip in content.lang("en").tips]
-    routed = [text for text in ordinary if engine.answer(text).kind is AnswerKind.CRISIS]
-    assert routed == []
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_ordinary_questions_are_not_mistaken_for_a_crisis(
+    lang: str, engine: AnswerEngine, content: ContentLibrary
+) -> None:
+    """No FAQ phrasing or tip gets the full crisis reply; a rare gentle check-in is allowed (it offers the
+    answer with one tap), but never for more than one in a hundred."""
+    ordinary = [text for entry in content.lang(lang).faq for text in (entry.question, *entry.phrasings)]
+    ordinary += [tip.text for tip in content.lang(lang).tips]
+    answers = [engine.answer(text, lang) for text in ordinary]
+    urgent = [text for text, a in zip(ordinary, answers, strict=True) if a.crisis_level is CrisisLevel.URGENT]
+    check_ins = [a for a in answers if a.crisis_level is CrisisLevel.CHECK_IN]
+    assert urgent == []
+    assert len(check_ins) <= len(ordinary) // 100
+    assert all(a.ranked for a in check_ins)  # "I'm OK, I was just asking" has an answer to give
 
 
 @pytest.mark.parametrize(
@@ -167,7 +141,8 @@ def test_ask_json_contract() -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"kind", "topic", "confidence", "text"}
+    assert set(record) == {"kind", "topic", "confidence", "alternatives", "text"}
+    assert len(record["alternatives"]) <= 2 and "account-hacked" not in record["alternatives"]
     assert record["kind"] == "answer" and record["topic"] == "account-hacked"
     assert 0 <= record["confidence"] <= 1
     assert "recover" in record["text"].lower()
@@ -193,12 +168,12 @@ def test_ask_plain_text_output() -> None:
 
 def test_eval_command_prints_the_table_and_misses() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "eval", "--file", str(EVAL / "en-dev.yaml")],
+        [sys.executable, "-m", "bot.cli", "eval", "--file", str(EVAL / "dev" / "en-dev.yaml")],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "all topics (top-1)" in result.stdout
+    assert "short questions, top-1" in result.stdout and "short questions, top-3" in result.stdout
     assert "crisis recall" in result.stdout
     assert "phishing-and-scams" in result.stdout

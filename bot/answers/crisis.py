@@ -29,7 +29,7 @@ class _Patterns:
 
 def _prepare(text: str) -> str:
     """Folded text with punctuation turned into spaces, so patterns can use plain words."""
-    return " " + re.sub(r"[^a-z0-9]+", " ", fold(text)).strip() + " "
+    return " " + re.sub(r"[\W_]+", " ", fold(text)).strip() + " "
 
 
 class CrisisDetector:

@@ -13,7 +13,8 @@ from bot.folding import fold
 
 __all__ = ["Normaliser", "fold", "words"]
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[^\W_]+")
+"""A word: letters and digits of any script (after folding, Latin words are a-z and 0-9 only)."""
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 
 STEMMER_LANGUAGES = {
@@ -23,6 +24,8 @@ STEMMER_LANGUAGES = {
     "de": "german",
     "pt": "portuguese",
     "it": "italian",
+    "ar": "arabic",
+    "ru": "russian",
 }
 """Snowball stemmer names for the language codes content may ship."""
 

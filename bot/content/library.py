@@ -9,6 +9,7 @@ from bot.content.models import (
     ChallengeItem,
     ChallengesFile,
     ChallengeTechnique,
+    CrisisExamplesFile,
     CrisisFile,
     CrisisSignalsFile,
     FaqEntry,
@@ -55,6 +56,10 @@ class LanguageContent:
     def crisis_signals(self) -> CrisisSignalsFile | None:
         files = [f for f in self._of("crisis-signals") if isinstance(f, CrisisSignalsFile)]
         return files[0] if files else None
+
+    @property
+    def crisis_examples(self) -> list[CrisisExamplesFile]:
+        return [f for f in self._of("crisis-examples") if isinstance(f, CrisisExamplesFile)]
 
     @property
     def synonyms(self) -> dict[str, str]:

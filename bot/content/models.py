@@ -10,8 +10,10 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 CommandName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,32}$")]
 """A command or option name every platform accepts (Telegram's rule, stricter than Discord's)."""
-CommandWord = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,32}$")]
-"""A word typed as a command argument, folded (no accents): "laborables", "privacidad"."""
+CommandWord = Annotated[str, StringConstraints(pattern=r"^(?:[^\W_A-Z]|-){1,32}$")]
+"""A word typed as a command argument, folded (no accents, Arabic letter variants folded): "laborables",
+"privacidad", "عربي"; letters of any script, digits and hyphens."""
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
 
 MAX_TIP_CHARS = 400
@@ -56,6 +58,10 @@ class TipsFile(Strict):
     tips: list[Tip]
 
 
+LongExample = Annotated[str, StringConstraints(strip_whitespace=True, min_length=40, max_length=4096)]
+MAX_PHRASINGS = 40
+
+
 class FaqEntry(Strict):
     """A curated answer to one topic, with the ways people ask for it."""
 
@@ -63,8 +69,11 @@ class FaqEntry(Strict):
     category: Slug
     label: NonEmpty
     question: NonEmpty
-    phrasings: Annotated[list[NonEmpty], Field(min_length=6, max_length=12)]
+    phrasings: Annotated[list[NonEmpty], Field(min_length=6, max_length=MAX_PHRASINGS)]
     keywords: Annotated[list[NonEmpty], Field(min_length=1)]
+    examples: list[LongExample] = Field(default_factory=list)
+    """Longer messages this topic answers, the way people write to a helpline (the topic classifier
+    learns from them; never copy an evaluation message here)."""
     answer: NonEmpty
     related: list[Slug] = Field(default_factory=list, max_length=3)
     sources: Annotated[list[Source], Field(min_length=1)]
@@ -84,6 +93,10 @@ class CrisisResource(Strict):
     region: NonEmpty
     url: HttpsUrl | None = None
     note: str | None = None
+    hours: str | None = None
+    countries: list[CountryCode] = Field(default_factory=list)
+    """ISO 3166-1 alpha-2 codes this line serves; when the platform tells a person's country, the lines
+    for that country come first. Empty: shown to everyone."""
 
 
 class CrisisFile(Strict):
@@ -113,6 +126,42 @@ class CrisisSignalsFile(Strict):
     innocent: list[NonEmpty] = Field(default_factory=list)
     cues: list[CrisisCue] = Field(default_factory=list)
     cue_threshold: Annotated[int, Field(ge=1)] = 4
+
+
+CRISIS_EXAMPLE_KINDS = (
+    "suicidal-direct",
+    "suicidal-indirect",
+    "plan-means",
+    "self-harm",
+    "eating-disorder-danger",
+    "abuse-immediate-danger",
+    "sexual-abuse",
+    "sextortion-despair",
+    "friend-at-risk",
+)
+"""The kinds of message that must get crisis help; every language writes examples of each."""
+SAFE_EXAMPLE_KINDS = (
+    "idioms",
+    "games-media-fiction",
+    "tech",
+    "news-songs-school",
+    "professionals-prevention",
+    "safety-questions",
+    "everyday-feelings",
+    "dark-humour",
+)
+"""The kinds of hard negative (scary words, nobody at risk); every language writes examples of each."""
+
+
+class CrisisExamplesFile(Strict):
+    """content/<lang>/crisis-examples*.yaml: messages the crisis detector learns from.
+
+    ``crisis`` holds messages that must get help, by kind; ``safe`` holds hard negatives that use the
+    same words or themes while nobody is at risk. Never copy an evaluation message here.
+    """
+
+    crisis: dict[Slug, list[NonEmpty]] = Field(default_factory=dict)
+    safe: dict[Slug, list[NonEmpty]] = Field(default_factory=dict)
 
 
 class SynonymsFile(Strict):

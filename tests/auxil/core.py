@@ -12,6 +12,7 @@ from bot.events import ButtonPress, ChatKind, ChatRef, Command, TextMessage, Use
 from bot.markup import plain_text
 from bot.replies import Outgoing
 from bot.settings import load_settings
+from tests.auxil.understanding import shared_understanding
 
 
 @dataclass
@@ -30,7 +31,9 @@ class FakeClock:
 async def make_core(tmp_path: Path, content: ContentLibrary, clock: FakeClock, **settings: object) -> Core:
     values: dict[str, object] = {"safetybot_data_dir": tmp_path / "data", "_env_file": None}
     values.update(settings)
-    return await build_core(load_settings(**values), content=content, clock=clock)
+    return await build_core(
+        load_settings(**values), content=content, clock=clock, understanding=shared_understanding(content)
+    )
 
 
 @dataclass

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.auxil.telegram_server import JSON, FakeBotApi
+from tests.auxil.understanding import TEST_CACHE_DIR
 
 SEND_DELAY = 0.004
 """Each sendMessage takes this long in the server, as a real round trip does: requests overlap."""
@@ -132,6 +133,7 @@ def bot_env(api: FakeBotApi, tmp_path: Path, database_url: str, **settings: str)
         TELEGRAM_RATE_LIMIT="false",
         DATABASE_URL=database_url,
         SAFETYBOT_DATA_DIR=str(tmp_path / "data"),
+        SAFETYBOT_CACHE_DIR=str(TEST_CACHE_DIR),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )

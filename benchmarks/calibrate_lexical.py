@@ -1,11 +1,11 @@
 """Fit the answer engine's confidence calibration (a logistic model over three retrieval features).
 
-Positives and negatives come from the development set (tests/eval/<lang>-dev.yaml: its topic questions,
+Positives and negatives come from the development set (tests/eval/dev/<lang>-dev.yaml: its topic questions,
 out_of_scope and out_of_scope_extra) and from leave-one-out phrasings of the content itself. The
-held-out set (tests/eval/<lang>.yaml) is never read here. Prints the language's line for CALIBRATIONS in
+held-out sets (tests/eval/heldout/) are never read here. Prints the language's line for CALIBRATIONS in
 bot/answers/engine.py and the dev-set figures it gives.
 
-    .venv/bin/python benchmarks/calibrate_confidence.py [--lang en]
+    .venv/bin/python benchmarks/calibrate_lexical.py [--lang en]
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def main() -> None:
     language = content.lang(args.lang)
     normaliser = Normaliser(args.lang, language.synonyms, language.stopwords)
     index = TopicIndex(language.faq, normaliser, language.off_topic)
-    dev = yaml.safe_load((ROOT / "tests" / "eval" / f"{args.lang}-dev.yaml").read_text())
+    dev = yaml.safe_load((ROOT / "tests" / "eval" / "dev" / f"{args.lang}-dev.yaml").read_text())
     rows: list[list[float]] = []
     labels: list[int] = []
     for topic, questions in dev["topics"].items():

@@ -1,0 +1,208 @@
+"""Classifiers over sentence vectors: fitted with scikit-learn, kept and applied as plain arrays.
+
+A logistic regression ranks topics (many classes, calibrated probabilities). Crisis risk is scored by
+two models whose scores are added: a support vector machine with a radial kernel over the sentence
+vectors (a boundary that bends around idioms and near-miss phrasings), and a logistic regression over
+the character n-grams of the folded text (it knows the slang and spellings the encoder blurs: "kms",
+"unalive", "sh"). On the development sets the pair caught about one crisis in twenty more than the
+vectors alone, at the same false-alarm rate.
+
+Fitting happens only when the training data changed (the result is cached on disk), so a normal start
+needs numpy alone and scikit-learn is imported only to fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.folding import fold
+
+Vectors = NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class LinearModel:
+    """A fitted logistic regression: one row of weights per class (one row in all for two classes)."""
+
+    classes: tuple[str, ...]
+    coef: NDArray[np.float32]
+    intercept: NDArray[np.float32]
+
+    def probabilities(self, vectors: Vectors) -> NDArray[np.float32]:
+        """Class probabilities, one row per vector, columns in ``classes`` order."""
+        logits = vectors @ self.coef.T + self.intercept
+        if len(self.classes) == 2:
+            positive = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+            return np.stack([1.0 - positive, positive], axis=1).astype(np.float32)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """The model as named arrays (for the on-disk cache)."""
+        return {
+            f"{prefix}.classes": np.array(self.classes),
+            f"{prefix}.coef": self.coef,
+            f"{prefix}.intercept": self.intercept,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> LinearModel:
+        return cls(
+            tuple(str(c) for c in arrays[f"{prefix}.classes"]),
+            np.asarray(arrays[f"{prefix}.coef"], dtype=np.float32),
+            np.asarray(arrays[f"{prefix}.intercept"], dtype=np.float32),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class KernelModel:
+    """A fitted two-class support vector machine with a radial (RBF) kernel; higher scores lean to
+    the positive class."""
+
+    support: NDArray[np.float32]
+    weights: NDArray[np.float32]
+    intercept: float
+    gamma: float
+
+    def scores(self, vectors: Vectors) -> NDArray[np.float32]:
+        """The decision value of each vector (0 is the boundary)."""
+        # For unit vectors, |x - s|^2 = 2 - 2 x.s
+        distances = np.maximum(2.0 - 2.0 * (vectors @ self.support.T), 0.0)
+        return (np.exp(-self.gamma * distances) @ self.weights + self.intercept).astype(np.float32)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}.support": self.support,
+            f"{prefix}.weights": self.weights,
+            f"{prefix}.scalars": np.array([self.intercept, self.gamma], dtype=np.float64),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> KernelModel:
+        intercept, gamma = (float(x) for x in arrays[f"{prefix}.scalars"])
+        return cls(
+            np.asarray(arrays[f"{prefix}.support"], dtype=np.float32),
+            np.asarray(arrays[f"{prefix}.weights"], dtype=np.float32),
+            intercept,
+            gamma,
+        )
+
+
+def fit_kernel(vectors: Vectors, positive: NDArray[np.bool_], *, strength: float) -> KernelModel:
+    """A radial-kernel SVM separating ``positive`` examples from the rest (classes balanced)."""
+    from sklearn.svm import SVC
+
+    model = SVC(C=strength, kernel="rbf", gamma="scale", class_weight="balanced")
+    model.fit(vectors, positive)
+    sign = 1.0 if bool(model.classes_[1]) else -1.0
+    return KernelModel(
+        model.support_vectors_.astype(np.float32),
+        (sign * model.dual_coef_[0]).astype(np.float32),
+        float(sign * model.intercept_[0]),
+        float(model._gamma),
+    )
+
+
+def folds(positive: NDArray[np.bool_], count: int = 5, seed: int = 7) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified (train, test) index pairs, the same for every model fitted on these examples."""
+    from sklearn.model_selection import StratifiedKFold
+
+    splitter = StratifiedKFold(n_splits=count, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(positive)), positive))
+
+
+class NgramModel:
+    """A two-class logistic regression over character 2- to 5-grams (inside words) of folded text."""
+
+    NGRAMS = (2, 5)
+
+    def __init__(
+        self, vocabulary: list[str], idf: NDArray[np.float64], coef: NDArray[np.float64], intercept: float
+    ) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.vocabulary = vocabulary
+        self.idf = idf
+        self.coef = coef
+        self.intercept = intercept
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=self.NGRAMS,
+            preprocessor=fold,
+            sublinear_tf=True,
+            vocabulary=vocabulary,
+        )
+        self._vectorizer.idf_ = idf
+
+    def scores(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """The decision value of each text (0 is the boundary)."""
+        features = self._vectorizer.transform(list(texts))
+        return np.asarray(features @ self.coef + self.intercept, dtype=np.float32).ravel()
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            f"{prefix}.vocabulary": np.array(self.vocabulary),
+            f"{prefix}.idf": self.idf,
+            f"{prefix}.coef": self.coef,
+            f"{prefix}.intercept": np.array([self.intercept]),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> NgramModel:
+        return cls(
+            [str(gram) for gram in arrays[f"{prefix}.vocabulary"]],
+            np.asarray(arrays[f"{prefix}.idf"], dtype=np.float64),
+            np.asarray(arrays[f"{prefix}.coef"], dtype=np.float64),
+            float(arrays[f"{prefix}.intercept"][0]),
+        )
+
+
+def fit_ngrams(texts: Sequence[str], positive: NDArray[np.bool_], *, strength: float) -> NgramModel:
+    """An n-gram logistic regression separating ``positive`` texts from the rest (classes balanced)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=NgramModel.NGRAMS, preprocessor=fold, sublinear_tf=True, min_df=2
+    )
+    features = vectorizer.fit_transform(list(texts))
+    model = LogisticRegression(C=strength, max_iter=3000, class_weight="balanced")
+    model.fit(features, positive)
+    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+    sign = 1.0 if bool(model.classes_[1]) else -1.0
+    return NgramModel(vocabulary, vectorizer.idf_, sign * model.coef_[0], float(sign * model.intercept_[0]))
+
+
+def fit_logistic(
+    vectors: Vectors,
+    labels: list[str],
+    *,
+    strength: float,
+    weights: NDArray[np.float64] | None = None,
+    balanced: bool = False,
+) -> LinearModel:
+    """A logistic regression fitted to labelled vectors.
+
+    Args:
+        vectors: one row per example.
+        labels: each example's class.
+        strength: scikit-learn's ``C`` (larger fits the examples more closely).
+        weights: per-example weights (e.g. to give each language an equal say).
+        balanced: weigh classes inversely to their size.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(
+        C=strength, max_iter=2000, class_weight="balanced" if balanced else None, tol=1e-5
+    )
+    model.fit(vectors, labels, sample_weight=weights)
+    return LinearModel(
+        tuple(str(c) for c in model.classes_),
+        model.coef_.astype(np.float32),
+        model.intercept_.astype(np.float32),
+    )
