@@ -149,7 +149,10 @@ async def build_core(
         clock=clock,
         campaigns=campaigns,
         outbox=outbox,
-        detector=detector_for(tuple(sorted(content.languages))),
+        detector=detector_for(
+            tuple(sorted(content.languages)),
+            tuple((code, tuple(lang.ui.latin_markers)) for code, lang in sorted(content.languages.items())),
+        ),
     )
     flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
     dispatcher = Dispatcher(db, services.subscriptions, content, clock, grace=grace)

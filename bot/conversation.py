@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.events import ButtonPress, Command, Incoming, TextMessage
 from bot.features import (
@@ -28,6 +29,16 @@ from bot.payloads import PayloadRejected
 from bot.storage.db import DatabaseUnavailable
 
 _log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """The language for a turn; ``unclear`` when it was guessed from a message too unclear to tell (the
+    person is then asked which language to use)."""
+
+    code: str
+    unclear: bool = False
+
 
 CORE_FEATURES: tuple[Feature, ...] = (
     welcome.FEATURE,
@@ -63,7 +74,7 @@ class Conversation:
             return event.addressed_to_bot
         return True
 
-    async def language_for(self, event: Incoming) -> str:
+    async def language_for(self, event: Incoming) -> Language:
         """A group's chosen language, else the person's, else their platform's, else the language free text is
         written in (when that is clear), else the default."""
         content = self.services.content
@@ -71,20 +82,23 @@ class Conversation:
         if not event.chat.is_private:
             chat = await people.chat_settings(event.chat)
             if chat is not None and chat.language in content.languages:
-                return chat.language
+                return Language(chat.language)
         stored = await people.language_of(event.user)
         if stored and stored in content.languages:
-            return stored
+            return Language(stored)
         return self.language_without_storage(event)
 
-    def language_without_storage(self, event: Incoming) -> str:
+    def language_without_storage(self, event: Incoming) -> Language:
         """The language to use while the database (with stored choices) cannot be reached."""
         content = self.services.content
         if event.user.language_hint:
-            return content.resolve_language(event.user.language_hint)
-        if isinstance(event, TextMessage) and (detected := self.services.detector.detect(event.text)):
-            return detected
-        return content.default_language
+            return Language(content.resolve_language(event.user.language_hint))
+        if isinstance(event, TextMessage):
+            guess = self.services.detector.guess(event.text)
+            if guess.code is not None:
+                return Language(guess.code)
+            return Language(content.default_language, unclear=guess.unclear and event.chat.is_private)
+        return Language(content.default_language)
 
     async def handle(self, event: Incoming, *, admin_check: AdminCheck | None = None) -> list:
         """The replies to one event (possibly none).
@@ -100,15 +114,24 @@ class Conversation:
             verdict = await self.flood.check(event.user, event.at)
             if verdict is FloodVerdict.DROP:
                 return []
-            lang = await self.language_for(event)
+            language = await self.language_for(event)
         except DatabaseUnavailable:
             # Without the database: no flood count and no stored language, but answers, tips and crisis
             # help need none of it, so the person still gets them.
-            verdict, lang = FloodVerdict.ALLOW, self.language_without_storage(event)
-        turn = Turn(event, lang, self.services, admin_check)
+            verdict, language = FloodVerdict.ALLOW, self.language_without_storage(event)
+        except Exception:
+            # Whatever went wrong telling the language (text a library cannot read), the person still
+            # gets an answer, in the default language.
+            _log.exception(
+                "choosing the language failed for a %s on %s", type(event).__name__, event.chat.platform
+            )
+            verdict, language = FloodVerdict.ALLOW, Language(self.services.content.default_language)
+        turn = Turn(event, language.code, self.services, admin_check)
         if verdict is FloodVerdict.NOTIFY:
             return [turn.reply(turn.say("flood.notice"))]
         try:
+            if language.unclear and isinstance(event, TextMessage):
+                return answers.ask_language_first(turn, event.text)
             return await self._route(turn)
         except DatabaseUnavailable:
             return [turn.reply(turn.say("error.storage_away"))]

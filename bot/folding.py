@@ -24,6 +24,8 @@ def ascii_digits(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case, drop apostrophes ("don't" -> "dont"), fold accents and Arabic letter variants, and
     write every digit in ASCII."""
+    if text.isascii():
+        return _APOSTROPHES.sub("", text.lower())
     text = _APOSTROPHES.sub("", text.lower()).translate(_LETTERS).translate(_DIGITS)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

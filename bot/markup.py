@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from bot.bidi import is_rtl, isolate_runs, line_start
 
 
 class SpanKind(StrEnum):
@@ -92,25 +94,42 @@ def parse(text: str) -> list[Line]:
 
 
 def render(text: str, span: Callable[[Span], str]) -> str:
-    """Marked-up text rendered line by line, each span through ``span`` (adapters pass their own)."""
+    """Marked-up text rendered line by line, each span through ``span`` (adapters pass their own).
+
+    A text written mostly in a right-to-left script gets the directional marks of ``bot.bidi`` (every
+    line laid out right to left, every left-to-right run isolated); link addresses are never touched.
+    """
+    lines = parse(text)
+    rtl = is_rtl(" ".join(part.text for line in lines for part in line.spans))
+    start = line_start() if rtl else ""
     out: list[str] = []
-    for line in parse(text):
-        body = "".join(span(part) for part in line.spans)
+    for line in lines:
+        parts = [replace(part, text=isolate_runs(part.text)) for part in line.spans] if rtl else line.spans
+        body = "".join(span(part) for part in parts)
         match line.kind:
             case LineKind.BULLET:
-                out.append(f"• {body}")
+                out.append(f"{start}• {body}")
             case LineKind.NUMBERED:
-                out.append(f"{line.marker}. {body}")
+                out.append(f"{start}{line.marker}. {body}")
             case LineKind.BLANK:
                 out.append("")
             case LineKind.TEXT:
-                out.append(body)
+                out.append(f"{start}{body}")
     return "\n".join(out)
 
 
 def plain_text(text: str) -> str:
-    """The text without markup (links keep their address in brackets), for the console and the CLI."""
-    return render(text, lambda span: f"{span.text} ({span.url})" if span.kind is SpanKind.LINK else span.text)
+    """The text without markup (links keep their address in brackets), for the console and the CLI.
+
+    In a right-to-left text the address is isolated too, as it is shown as text here."""
+    rtl = is_rtl(" ".join(part.text for line in parse(text) for part in line.spans))
+
+    def span(part: Span) -> str:
+        if part.kind is not SpanKind.LINK:
+            return part.text
+        return f"{part.text} ({isolate_runs(part.url or '') if rtl else part.url})"
+
+    return render(text, span)
 
 
 def split_paragraphs(text: str, limit: int) -> list[str]:

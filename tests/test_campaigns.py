@@ -56,7 +56,7 @@ fallback_language: en
 messages:
   - tip: no-such-tip
   - text:
-      fr: "Bonjour"
+      de: "Hallo"
 """,
     )
     _, problems = validate_campaign(path, content)
@@ -66,7 +66,7 @@ messages:
         f"{path}:7: unknown time zone 'Mars/Olympus'; use an IANA name such as Europe/Brussels, "
         "or 'subscriber' for each chat's own zone",
         f"{path}:10: tip 'no-such-tip' does not exist",
-        f"{path}:12: language 'fr' is not shipped",
+        f"{path}:12: language 'de' is not shipped",
         f"{path}:11: no text in the fallback language 'en'",
     ]
 

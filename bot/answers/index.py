@@ -18,7 +18,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.answers.normalise import Normaliser, words
+from bot.answers.normalise import Normaliser
 from bot.content.models import FaqEntry, OffTopicIntent
 
 PHRASING_WEIGHT = 0.25
@@ -71,10 +71,10 @@ class TopicIndex:
                 phrasing_docs.append(terms)
                 owners.append(position)
                 topic_doc.extend(terms)
-                surface.update(normaliser.expand(words(text)))
+                surface.update(normaliser.expand(normaliser.words(text)))
             topic_docs.append(topic_doc)
             answer_docs.append(normaliser.terms(answer))
-            surface.update(words(answer))
+            surface.update(normaliser.words(answer))
         self._owner = np.array(owners)
         self._phrasings = self._bm25(phrasing_docs)
         self._topic_docs = self._bm25(topic_docs)
@@ -120,7 +120,7 @@ class TopicIndex:
     def query_terms(self, text: str) -> list[str]:
         """Normalise a query into index terms, repairing typos."""
         normaliser = self.normaliser
-        tokens = normaliser.content_words(normaliser.expand(words(text)))
+        tokens = normaliser.content_words(normaliser.expand(normaliser.words(text)))
         return [normaliser.stem(self._repair(token)) for token in tokens]
 
     def idf(self, term: str) -> float:

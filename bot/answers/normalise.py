@@ -41,9 +41,18 @@ def _dictionary(lang: str) -> frozenset[str]:
     return frozenset(fold(word) for word in SpellChecker(language=lang, distance=1).word_frequency)
 
 
-def words(text: str) -> list[str]:
+ELIDING_LANGUAGES = {"fr", "it", "ca"}
+"""Languages whose apostrophes join an elided article to a word ("l'appli", "d'identité"): there the
+apostrophe separates words; elsewhere it is dropped ("don't" -> "dont")."""
+_APOSTROPHE = re.compile(r"['’‘`´]")
+
+
+def words(text: str, *, elide: bool = False) -> list[str]:
     """The folded words of a text; @mentions (the bot's name in a group) are not words."""
-    return _TOKEN.findall(fold(_MENTION.sub(" ", text)))
+    text = _MENTION.sub(" ", text)
+    if elide:
+        text = _APOSTROPHE.sub(" ", text)
+    return _TOKEN.findall(fold(text))
 
 
 class Normaliser:
@@ -57,6 +66,7 @@ class Normaliser:
 
     def __init__(self, lang: str, synonyms: dict[str, str], stopwords: Iterable[str]) -> None:
         self.lang = lang
+        self.elides = lang in ELIDING_LANGUAGES
         self.synonyms = {fold(key): words(value) for key, value in synonyms.items()}
         self.stopwords = {fold(word) for word in stopwords}
         self._stemmer = Stemmer.Stemmer(STEMMER_LANGUAGES.get(lang, "english"))
@@ -84,4 +94,8 @@ class Normaliser:
 
     def terms(self, text: str) -> list[str]:
         """Index terms: folded, expanded, stop words dropped, stemmed."""
-        return [self.stem(token) for token in self.content_words(self.expand(words(text)))]
+        return [self.stem(token) for token in self.content_words(self.expand(self.words(text)))]
+
+    def words(self, text: str) -> list[str]:
+        """The folded words of a text in this language."""
+        return words(text, elide=self.elides)

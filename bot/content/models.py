@@ -204,6 +204,11 @@ class UiFile(Strict):
         description="Words people may type for a command argument the code knows by its English id: "
         '"weekdays: [laborables]", "privacy: [privacidad]" (categories, day words, hide/show).',
     )
+    latin_markers: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9']{2,24}$")]] = Field(
+        default_factory=list,
+        description='For a language also typed in Latin letters (Arabic as Arabizi: "ana", "3arabi"): words '
+        "that mark it, so language detection can tell it from English or French.",
+    )
 
 
 Verdict = Literal["reliable", "manipulative"]

@@ -7,15 +7,31 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it (about ten times faster), else the pure-Python one."""
+
 
 def read_yaml(text: str) -> tuple[Any, Node | None]:
-    """Parse YAML safely, returning the data and the node tree (for line look-ups).
+    """Parse YAML safely once, returning the data and the node tree (for line look-ups).
 
     Raises:
         yaml.YAMLError: with a mark naming the line of the syntax error.
     """
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    data = yaml.safe_load(text)
+    try:
+        return _parse(text, _Loader)
+    except yaml.YAMLError:
+        if _Loader is yaml.SafeLoader:
+            raise
+        return _parse(text, yaml.SafeLoader)  # the pure-Python parser words its errors more clearly
+
+
+def _parse(text: str, loader_class: type) -> tuple[Any, Node | None]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
     return data, node
 
 

@@ -57,11 +57,19 @@ def resources_for(resources: list[CrisisResource], country: str | None) -> list[
     return local + [resource for resource in resources if not resource.countries]
 
 
-def _resource_line(resource: CrisisResource) -> str:
+def _resource_line(texts: Texts, lang: str, resource: CrisisResource) -> str:
+    """One helpline as a list line, in the language's own punctuation (content's crisis.resource)."""
     name = f"[{resource.name}]({resource.url})" if resource.url else resource.name
-    notes = ", ".join(part for part in (resource.hours, resource.note) if part)
-    note = f" ({notes})" if notes else ""
-    return f"- {name} ({resource.region}): {resource.contact}{note}"
+    notes = texts.say(lang, "list.separator").join(part for part in (resource.hours, resource.note) if part)
+    line = texts.say(
+        lang,
+        "crisis.resource",
+        name=name,
+        region=resource.region,
+        contact=resource.contact,
+        notes=texts.say(lang, "crisis.resource_notes", notes=notes) if notes else "",
+    )
+    return f"- {line}"
 
 
 def crisis_text(
@@ -77,7 +85,7 @@ def crisis_text(
     if crisis is not None:
         shown = resources_for(crisis.resources, country)
         lines.append(texts.say(lang, "crisis.resources"))
-        lines.extend(_resource_line(resource) for resource in (shown[:4] if short else shown))
+        lines.extend(_resource_line(texts, lang, resource) for resource in (shown[:4] if short else shown))
     if not short:
         lines += ["", texts.say(lang, "crisis.outro")]
     return "\n".join(lines)
@@ -90,7 +98,7 @@ def check_in_text(content: ContentLibrary, texts: Texts, lang: str, *, country: 
     if crisis is not None:
         local = [r for r in crisis.resources if country and country in r.countries]
         everyone = [r for r in crisis.resources if not r.countries]
-        lines.extend(_resource_line(resource) for resource in (local[:1] + everyone)[:3])
+        lines.extend(_resource_line(texts, lang, resource) for resource in (local[:1] + everyone)[:3])
     lines += ["", texts.say(lang, "checkin.question")]
     return "\n".join(lines)
 
@@ -183,6 +191,28 @@ def reply_for(turn: Turn, answer: Answer) -> list[Outgoing]:
 def answer_question(turn: Turn, question: str) -> list[Outgoing]:
     """Run the engine on a question and build the reply for its verdict."""
     return reply_for(turn, turn.services.engine.answer(question, turn.lang))
+
+
+LANGUAGE_ACTION = "lang"
+ANSWER_HELD = "q"
+"""Second argument of a language button from the "which language?" question: answer the held question."""
+
+
+def ask_language_first(turn: Turn, question: str) -> list[Outgoing]:
+    """A message in a language the bot could not tell: crisis help at once if needed, otherwise "which
+    language?" in every shipped language, with a button each; the question waits in memory."""
+    verdict = turn.services.engine.assess_crisis(question, turn.lang)
+    if verdict is not None:
+        return crisis_help(turn, verdict)
+    services = turn.services
+    services.pending.hold(turn.owner_key, question, services.clock.now())
+    shipped = services.content.shipped
+    prompt = "\n".join(services.texts.say(code, "language.which") for code in shipped)
+    buttons = [
+        turn.button(services.texts.say(code, "language.name"), LANGUAGE_ACTION, code, ANSWER_HELD)
+        for code in shipped
+    ]
+    return [turn.reply(prompt, buttons, per_row=2)]
 
 
 async def ask(turn: Turn, command: Command) -> list[Outgoing]:

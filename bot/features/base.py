@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -13,6 +13,7 @@ from bot.content.library import ContentLibrary
 from bot.events import ButtonPress, Command, Incoming
 from bot.language_detection import LanguageDetector
 from bot.payloads import Payload, PayloadSigner
+from bot.pending import PendingQuestions
 from bot.replies import Choice, Outgoing, Reply, rows
 from bot.settings import Settings
 from bot.storage.db import Database
@@ -41,6 +42,7 @@ class Services:
     campaigns: CampaignService
     outbox: DeliveryOutbox
     detector: LanguageDetector
+    pending: PendingQuestions = field(default_factory=PendingQuestions)
 
 
 AdminCheck = Callable[[Incoming], Awaitable[bool]]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.events import ButtonPress, Command
+from bot.features.answers import ANSWER_HELD, LANGUAGE_ACTION, answer_question
 from bot.features.base import Feature, Turn
 from bot.payloads import Payload
 from bot.replies import Outgoing
@@ -28,7 +31,7 @@ async def _set(turn: Turn, code: str) -> list[Outgoing]:
 async def language(turn: Turn, command: Command) -> list[Outgoing]:
     shipped = turn.services.content.shipped
     if not command.args:
-        buttons = [turn.button(_name(turn, code), "lang", code) for code in shipped]
+        buttons = [turn.button(_name(turn, code), LANGUAGE_ACTION, code) for code in shipped]
         text = turn.say("language.current", language=_name(turn, turn.lang))
         return [turn.reply(text, buttons, per_row=3)]
     wanted = turn.services.content.canonical_word(command.args[0]).replace("_", "-").split("-")[0]
@@ -39,9 +42,20 @@ async def language(turn: Turn, command: Command) -> list[Outgoing]:
 
 
 async def language_button(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgoing]:
-    if len(payload.args) != 1 or payload.args[0] not in turn.services.content.shipped:
+    """A language picked from /language, or from "which language?" (then the held question is answered
+    in it, or the person is asked to send it again when it is no longer held)."""
+    args = payload.args
+    if not args or args[0] not in turn.services.content.shipped or args[1:] not in ((), (ANSWER_HELD,)):
         return [turn.reply(turn.say("error.expired_button"))]
-    return await _set(turn, payload.args[0])
+    code = args[0]
+    replies = await _set(turn, code)
+    if args[1:] == (ANSWER_HELD,):
+        in_language = replace(turn, lang=code)
+        held = turn.services.pending.take(turn.owner_key, turn.services.clock.now())
+        if held is None:
+            return [*replies, in_language.reply(in_language.say("language.ask_again"))]
+        return [*replies, *answer_question(in_language, held)]
+    return replies
 
 
-FEATURE = Feature(commands={"language": language}, actions={"lang": language_button})
+FEATURE = Feature(commands={"language": language}, actions={LANGUAGE_ACTION: language_button})

@@ -11,6 +11,8 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.folding import ascii_digits
+
 _TIME = re.compile(r"^(?P<hour>[01]?\d|2[0-3])[:.h](?P<minute>[0-5]\d)$")
 MAX_GAP_MINUTES = 24 * 60
 
@@ -24,12 +26,12 @@ class BadZone(ValueError):
 
 
 def parse_local_time(text: str) -> time:
-    """'9:30', '09:30', '21.05' or '7h15' as a time.
+    """'9:30', '09:30', '21.05', '7h15' or '٠٨:٣٠' (digits of any script) as a time.
 
     Raises:
         BadTime: for anything else.
     """
-    match = _TIME.match(text.strip().lower())
+    match = _TIME.match(ascii_digits(text.strip().lower()).replace("٫", ":"))
     if match is None:
         raise BadTime(text)
     return time(int(match.group("hour")), int(match.group("minute")))
