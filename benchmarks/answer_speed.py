@@ -60,7 +60,8 @@ print(json.dumps({"ready": ready, "rss": rss}))
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, Python {platform.python_version()}"
+    system = f"{platform.system()}, Python {platform.python_version()}"
+    return f"{platform.machine()}, {os.cpu_count()} cores, {system}"
 
 
 class NaiveMatcher:
