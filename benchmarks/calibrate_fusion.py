@@ -29,7 +29,8 @@ from bot.understanding import build_understanding, load_encoder  # noqa: E402
 from bot.understanding.training import OFF_TOPIC  # noqa: E402
 
 DEV = ROOT / "tests" / "eval" / "dev"
-GRID = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0)
+GRID = [(lexical, spelled) for lexical in (1.5, 2.5, 3.5) for spelled in (0.5, 1.0, 1.5)]
+"""(lexical, spelled) fusion weights tried."""
 
 
 @dataclass
@@ -63,13 +64,17 @@ def main() -> None:
     understanding = build_understanding(content, encoder, Path(args.cache))
     engine = AnswerEngine(content, understanding=understanding)
     dev = items(names)
-    readings = [understanding.read(item.text) for item in dev]
-    lexical = [engine.index(item.lang).rank(engine.index(item.lang).query_terms(item.text)) for item in dev]
+    forms = [engine.forms(item.text, item.lang) for item in dev]
+    readings = [understanding.read(item.text, also=also) for item, also in zip(dev, forms, strict=True)]
+    lexical = [
+        engine.index(item.lang).rank(engine.index(item.lang).query_terms(" ".join((item.text, *also))))
+        for item, also in zip(dev, forms, strict=True)
+    ]
     print(f"dev sets: {', '.join(names)} ({len(dev)} questions)")
     from sklearn.linear_model import LogisticRegression
 
-    for weight in GRID:
-        calibration = FusionCalibration(weight, 0, 0, 0, 0, 0)
+    for lexical_weight, spelled_weight in GRID:
+        calibration = FusionCalibration(lexical_weight, 0, 0, 0, 0, 0, spelled_weight)
         fused = [
             fuse(reading, ranked, calibration) for reading, ranked in zip(readings, lexical, strict=True)
         ]
@@ -77,7 +82,8 @@ def main() -> None:
         right = np.array([f.ranked[0][0] == item.expected for f, item in zip(fused, dev, strict=True)])
         model = LogisticRegression(C=10).fit(x, right)
         confidence = model.predict_proba(x)[:, 1]
-        line = FusionCalibration(weight, float(model.intercept_[0]), *(float(w) for w in model.coef_[0]))
+        weights = (float(w) for w in model.coef_[0])
+        line = FusionCalibration(lexical_weight, float(model.intercept_[0]), *weights, spelled=spelled_weight)
         print(f"\n{line}")
         for group in ("short", "long", "out of scope"):
             chosen = [i for i, item in enumerate(dev) if item.group == group]

@@ -5,7 +5,6 @@ every language are in test_answers.py)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from bot.content.loader import DEFAULT_CONTENT_DIR
 from bot.events import ChatKind, ChatRef, TextMessage, UserRef
 from bot.storage.tables import subscriptions
 from tests.auxil.core import FakeClock, Person, private_person, text_of
+from tests.auxil.processes import console_env
 from tests.auxil.telegram_server import FakeBotApi
 from tests.auxil.understanding import shared_understanding
 from tests.test_discord_adapter import running_bot
@@ -186,8 +186,7 @@ async def test_discord_answers_in_the_interaction_locale(
 
 
 def test_console_follows_the_terminal_language(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SAFETYBOT_", "TELEGRAM_"))}
-    env.update(SAFETYBOT_DATA_DIR=str(tmp_path / "data"), LANG="es_MX.UTF-8", LC_ALL="")
+    env = console_env(tmp_path, LANG="es_MX.UTF-8")
     result = subprocess.run(
         [*CLI, "chat"], input="/inicio\n", capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
     )
@@ -292,8 +291,7 @@ async def test_a_spanish_groups_daily_challenge_post_is_in_spanish(core: Core, c
 
 
 def test_console_without_a_language_follows_what_the_person_writes(tmp_path: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SAFETYBOT_", "TELEGRAM_"))}
-    env.update(SAFETYBOT_DATA_DIR=str(tmp_path / "data"), LANG="C.UTF-8", LC_ALL="")
+    env = console_env(tmp_path, LANG="C.UTF-8")
     result = subprocess.run(
         [*CLI, "chat"],
         input="me hackearon la cuenta de instagram y cambiaron el correo\n1\n",

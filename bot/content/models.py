@@ -209,6 +209,12 @@ class UiFile(Strict):
         description='For a language also typed in Latin letters (Arabic as Arabizi: "ana", "3arabi"): words '
         "that mark it, so language detection can tell it from English or French.",
     )
+    transliteration: dict[Annotated[str, StringConstraints(pattern=r"^\^?[a-z0-9']{1,4}\$?$")], str] = Field(
+        default_factory=dict,
+        description="For a language also typed in Latin letters: Latin sequences and the letters of the "
+        "language's script they stand for (^ at the start of a word, $ at its end), used to read such "
+        "messages in the script the bot learned from.",
+    )
 
 
 Verdict = Literal["reliable", "manipulative"]

@@ -140,38 +140,66 @@ def char_ngrams(text: str, sizes: tuple[int, int]) -> list[str]:
     return grams
 
 
-class NgramModel:
-    """A two-class logistic regression over character 2- to 5-grams (inside words) of folded text.
-
-    Fitted with scikit-learn's TfidfVectorizer (sublinear term frequency, IDF, unit length); applied
-    here with a dictionary, so the bot needs no scikit-learn to answer (only to fit).
-    """
+class NgramFeatures:
+    """Character 2- to 5-gram features of folded text, as scikit-learn's TfidfVectorizer makes them
+    (``analyzer="char_wb"``, sublinear term frequency, IDF, unit length), computed here with a
+    dictionary so the bot needs no scikit-learn to answer (only to fit)."""
 
     NGRAMS = (2, 5)
 
-    def __init__(
-        self, vocabulary: list[str], idf: NDArray[np.float64], coef: NDArray[np.float64], intercept: float
-    ) -> None:
+    def __init__(self, vocabulary: list[str], idf: NDArray[np.float64]) -> None:
         self.vocabulary = vocabulary
         self.idf = idf
-        self.coef = coef
-        self.intercept = intercept
         self._index = {gram: i for i, gram in enumerate(vocabulary)}
-        self._weights = idf * coef
 
-    def score(self, text: str) -> float:
-        """The decision value of one text (0 is the boundary)."""
+    def of(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The columns present in ``text`` and their unit-length TF-IDF weights."""
         counts: dict[int, int] = {}
         for gram in char_ngrams(text, self.NGRAMS):
             column = self._index.get(gram)
             if column is not None:
                 counts[column] = counts.get(column, 0) + 1
-        if not counts:
-            return self.intercept
         columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
-        norm = float(np.sqrt(np.sum((tf * self.idf[columns]) ** 2)))
-        return float(tf @ self._weights[columns]) / norm + self.intercept
+        weights = (
+            1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        ) * self.idf[columns]
+        norm = float(np.sqrt(np.sum(weights**2)))
+        return columns, weights / norm if norm else weights
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}.vocabulary": np.array(self.vocabulary), f"{prefix}.idf": self.idf}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> NgramFeatures:
+        return cls(
+            arrays[f"{prefix}.vocabulary"].tolist(), np.asarray(arrays[f"{prefix}.idf"], dtype=np.float64)
+        )
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> tuple[NgramFeatures, object]:
+        """The features of a corpus, and its TF-IDF matrix (for fitting a model on it)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=cls.NGRAMS, preprocessor=fold, sublinear_tf=True, min_df=2
+        )
+        matrix = vectorizer.fit_transform(list(texts))
+        vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+        return cls(vocabulary, vectorizer.idf_), matrix
+
+
+class NgramModel:
+    """A two-class logistic regression over character n-gram features (higher leans to positive)."""
+
+    def __init__(self, features: NgramFeatures, coef: NDArray[np.float64], intercept: float) -> None:
+        self.features = features
+        self.coef = coef
+        self.intercept = intercept
+
+    def score(self, text: str) -> float:
+        """The decision value of one text (0 is the boundary)."""
+        columns, weights = self.features.of(text)
+        return float(weights @ self.coef[columns]) + self.intercept
 
     def scores(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """The decision value of each text."""
@@ -179,8 +207,7 @@ class NgramModel:
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
         return {
-            f"{prefix}.vocabulary": np.array(self.vocabulary),
-            f"{prefix}.idf": self.idf,
+            **self.features.arrays(prefix),
             f"{prefix}.coef": self.coef,
             f"{prefix}.intercept": np.array([self.intercept]),
         }
@@ -188,27 +215,74 @@ class NgramModel:
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> NgramModel:
         return cls(
-            arrays[f"{prefix}.vocabulary"].tolist(),
-            np.asarray(arrays[f"{prefix}.idf"], dtype=np.float64),
+            NgramFeatures.from_arrays(arrays, prefix),
             np.asarray(arrays[f"{prefix}.coef"], dtype=np.float64),
             float(arrays[f"{prefix}.intercept"][0]),
         )
 
 
+class NgramClassifier:
+    """A many-class logistic regression over character n-gram features (topics)."""
+
+    def __init__(
+        self,
+        features: NgramFeatures,
+        classes: tuple[str, ...],
+        coef: NDArray[np.float32],
+        intercept: NDArray[np.float32],
+    ) -> None:
+        self.features = features
+        self.classes = classes
+        self.coef = coef
+        self.intercept = intercept
+
+    def probabilities(self, text: str) -> NDArray[np.float64]:
+        """Class probabilities for one text, in ``classes`` order."""
+        columns, weights = self.features.of(text)
+        logits = self.coef[:, columns].astype(np.float64) @ weights + self.intercept
+        exp = np.exp(logits - logits.max())
+        return exp / exp.sum()
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {
+            **self.features.arrays(prefix),
+            f"{prefix}.classes": np.array(self.classes),
+            f"{prefix}.coef": self.coef,
+            f"{prefix}.intercept": self.intercept,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str) -> NgramClassifier:
+        return cls(
+            NgramFeatures.from_arrays(arrays, prefix),
+            tuple(str(c) for c in arrays[f"{prefix}.classes"]),
+            np.asarray(arrays[f"{prefix}.coef"], dtype=np.float16),
+            np.asarray(arrays[f"{prefix}.intercept"], dtype=np.float64),
+        )
+
+
 def fit_ngrams(texts: Sequence[str], positive: NDArray[np.bool_], *, strength: float) -> NgramModel:
     """An n-gram logistic regression separating ``positive`` texts from the rest (classes balanced)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=NgramModel.NGRAMS, preprocessor=fold, sublinear_tf=True, min_df=2
-    )
-    features = vectorizer.fit_transform(list(texts))
+    features, matrix = NgramFeatures.fit(texts)
     model = LogisticRegression(C=strength, max_iter=3000, class_weight="balanced")
-    model.fit(features, positive)
-    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+    model.fit(matrix, positive)
     sign = 1.0 if bool(model.classes_[1]) else -1.0
-    return NgramModel(vocabulary, vectorizer.idf_, sign * model.coef_[0], float(sign * model.intercept_[0]))
+    return NgramModel(features, sign * model.coef_[0], float(sign * model.intercept_[0]))
+
+
+def fit_ngram_classifier(texts: Sequence[str], labels: list[str], *, strength: float) -> NgramClassifier:
+    """An n-gram logistic regression over many classes (kept in half precision: it is wide)."""
+    from sklearn.linear_model import LogisticRegression
+
+    features, matrix = NgramFeatures.fit(texts)
+    model = LogisticRegression(C=strength, max_iter=3000)
+    model.fit(matrix, labels)
+    classes = tuple(str(c) for c in model.classes_)
+    return NgramClassifier(
+        features, classes, model.coef_.astype(np.float16), model.intercept_.astype(np.float64)
+    )
 
 
 def fit_logistic(

@@ -1,7 +1,9 @@
 """The understanding layer: encodes a message once, then reads it for crisis risk and for topics.
 
-Both classifiers are fitted on the shipped content of every language (bot.understanding.training) and
-cached on disk. Topics: a logistic regression over the encoder's vectors. Crisis: the sum of two
+The classifiers are fitted on the shipped content of every language (bot.understanding.training) and
+cached on disk. Topics: a logistic regression over the encoder's vectors, and one over character
+n-grams (it reads dialects, slang and Arabizi that the encoder blurs; the engine fuses both with BM25).
+Crisis: the sum of two
 standardised scores, a radial-kernel SVM over the vectors and a logistic regression over character
 n-grams (see bot.understanding.classifiers), with two levels: ``urgent`` (crisis resources first) and
 ``check_in`` (a gentle question with the helpline, for a message that may be from someone at risk).
@@ -20,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -30,10 +32,12 @@ from bot.content.library import ContentLibrary
 from bot.understanding.classifiers import (
     KernelModel,
     LinearModel,
+    NgramClassifier,
     NgramModel,
     Vectors,
     fit_kernel,
     fit_logistic,
+    fit_ngram_classifier,
     fit_ngrams,
     folds,
 )
@@ -51,11 +55,12 @@ from bot.understanding.vector_cache import VectorCache, digest
 
 _log = logging.getLogger(__name__)
 
-MODEL_VERSION = 6
+MODEL_VERSION = 7
 """Bump when the way models are fitted changes, so cached models are refitted."""
 KERNEL_STRENGTH = 4.0
 NGRAM_STRENGTH = 4.0
 TOPIC_STRENGTH = 8.0
+SPELLED_STRENGTH = 16.0
 CHECK_IN_FALSE_ALARMS = 0.08
 URGENT_FALSE_ALARMS = 0.01
 MIN_CRISIS_EXAMPLES = 50
@@ -77,12 +82,14 @@ class Reading:
             idiom or game message, higher for risk); for a long message whose ending alone is urgent,
             the ending's score.
         crisis_level: urgent, check_in, or None.
-        topics: (topic id or OFF_TOPIC, probability), best first.
+        topics: (topic id or OFF_TOPIC, probability) from the sentence vectors, best first.
     """
 
     crisis_score: float
     crisis_level: CrisisLevel | None
     topics: tuple[tuple[str, float], ...]
+    spelled: dict[str, float] = field(default_factory=dict)
+    """Topic probabilities from the character n-gram classifier (how the message is spelled)."""
 
     def probability(self, topic: str) -> float:
         return next((p for t, p in self.topics if t == topic), 0.0)
@@ -158,19 +165,36 @@ class Understanding:
         crisis: CrisisModel | None,
         topics: LinearModel | None,
         crisis_languages: frozenset[str] = frozenset(),
+        spelled_topics: NgramClassifier | None = None,
     ) -> None:
         self.encoder = encoder
         self.crisis = crisis
         self.topics = topics
+        self.spelled_topics = spelled_topics
         self.crisis_languages = crisis_languages
         """Languages whose content has crisis examples (the detector has learned their idioms)."""
 
-    def read(self, text: str) -> Reading:
-        """Encode a message (and its ending, when it is long) and read it."""
-        texts = segment(text).texts
-        vectors = self.encoder.encode(texts)
-        score, level = self.crisis.read(vectors, texts) if self.crisis else (float("-inf"), None)
-        return Reading(score, level, self._topics(vectors))
+    def read(self, text: str, *, also: Sequence[str] = ()) -> Reading:
+        """Encode a message (and its ending, when it is long) and read it.
+
+        ``also``: the same message written another way (Arabizi written back in Arabic script): the
+        crisis reading keeps the most worrying form, and the topics are read from the forms together.
+        """
+        forms = [segment(form).texts for form in (text, *also)]
+        vectors = self.encoder.encode([piece for pieces in forms for piece in pieces])
+        starts = np.cumsum([0, *(len(pieces) for pieces in forms)])
+        readings = [
+            self.crisis.read(vectors[start:end], pieces) if self.crisis else (float("-inf"), None)
+            for pieces, start, end in zip(forms, starts[:-1], starts[1:], strict=True)
+        ]
+        score, level = max(readings, key=lambda reading: (_rank(reading[1]), reading[0]))
+        whole = vectors[starts[:-1]].mean(axis=0, keepdims=True)
+        topics = self._topics(whole / max(float(np.linalg.norm(whole)), 1e-9))
+        spelled: dict[str, float] = {}
+        if self.spelled_topics is not None:
+            probabilities = self.spelled_topics.probabilities(" ".join((text, *also)))
+            spelled = dict(zip(self.spelled_topics.classes, (float(p) for p in probabilities), strict=True))
+        return Reading(score, level, topics, spelled)
 
     def _topics(self, vectors: Vectors) -> tuple[tuple[str, float], ...]:
         """Topic probabilities of the whole message (reading its ending apart was measured to lose)."""
@@ -179,6 +203,10 @@ class Understanding:
         probabilities = self.topics.probabilities(vectors[:1])[0]
         order = np.argsort(-probabilities, kind="stable")
         return tuple((self.topics.classes[i], float(probabilities[i])) for i in order)
+
+
+def _rank(level: CrisisLevel | None) -> int:
+    return {None: 0, CrisisLevel.CHECK_IN: 1, CrisisLevel.URGENT: 2}[level]
 
 
 def _spread(values: np.ndarray) -> tuple[float, float]:
@@ -226,7 +254,8 @@ def build_understanding(
         encoder.name,
         encoder.version,
         MODEL_VERSION,
-        [KERNEL_STRENGTH, NGRAM_STRENGTH, TOPIC_STRENGTH, CHECK_IN_FALSE_ALARMS, URGENT_FALSE_ALARMS],
+        [KERNEL_STRENGTH, NGRAM_STRENGTH, TOPIC_STRENGTH, SPELLED_STRENGTH],
+        [CHECK_IN_FALSE_ALARMS, URGENT_FALSE_ALARMS],
         [(e.text, e.label) for e in topic_set],
         [(e.text, e.label, e.kind) for e in crisis_set] if has_crisis else [],
     )
@@ -240,6 +269,8 @@ def build_understanding(
             topic_vectors = vectors[[row[e.text] for e in topic_set]]
             labels = [e.label for e in topic_set]
             arrays |= fit_logistic(topic_vectors, labels, strength=TOPIC_STRENGTH).arrays("topics")
+            texts_ = [e.text for e in topic_set]
+            arrays |= fit_ngram_classifier(texts_, labels, strength=SPELLED_STRENGTH).arrays("spelled")
         if has_crisis:
             arrays |= fit_crisis(crisis_set, vectors[[row[e.text] for e in crisis_set]]).arrays()
             learned = sorted({e.lang for e in crisis_set if e.label == CRISIS})
@@ -249,7 +280,8 @@ def build_understanding(
     topics = LinearModel.from_arrays(arrays, "topics") if "topics.coef" in arrays else None
     crisis = CrisisModel.from_arrays(arrays) if "crisis.scaling" in arrays else None
     languages = frozenset(str(lang) for lang in arrays.get("crisis.languages", ()))
-    return Understanding(encoder, crisis, topics, languages)
+    spelled = NgramClassifier.from_arrays(arrays, "spelled") if "spelled.coef" in arrays else None
+    return Understanding(encoder, crisis, topics, languages, spelled)
 
 
 __all__ = ["OFF_TOPIC", "CrisisLevel", "CrisisModel", "Reading", "Understanding", "build_understanding"]

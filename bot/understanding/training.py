@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.content.library import ContentLibrary
 from bot.content.models import SAFE_EXAMPLE_KINDS
+from bot.understanding.transliteration import Transliterator
 
 OFF_TOPIC = "off-topic"
 """The topic classifier's class for requests the bot does not answer."""
@@ -48,6 +49,22 @@ def first_sentence(answer: str) -> str:
     return (match.group(1) if match else stripped.split("\n", 1)[0]).strip()
 
 
+def _written_back(content: ContentLibrary, examples: list[Example]) -> list[Example]:
+    """Examples typed in Latin letters in a language that has a transliteration table, also written back
+    in its script: the bot reads such messages both ways, so it learns both ways."""
+    tables = {
+        lang: Transliterator(language.ui.transliteration)
+        for lang, language in content.languages.items()
+        if language.ui.transliteration
+    }
+    extra = [
+        Example(tables[e.lang](e.text), e.label, e.lang, e.kind)
+        for e in examples
+        if e.lang in tables and e.text.isascii()
+    ]
+    return examples + extra
+
+
 def topic_examples(content: ContentLibrary) -> list[Example]:
     """Every text the topic classifier learns from, in every language."""
     examples: list[Example] = []
@@ -60,7 +77,7 @@ def topic_examples(content: ContentLibrary) -> list[Example]:
             examples += [Example(text, entry.id, lang, "example") for text in entry.examples]
         for intent in language.off_topic:
             examples += [Example(text, OFF_TOPIC, lang, "off-topic") for text in intent.phrasings]
-    return _unique(examples)
+    return _unique(_written_back(content, examples))
 
 
 def crisis_examples(content: ContentLibrary) -> list[Example]:
@@ -78,7 +95,7 @@ def crisis_examples(content: ContentLibrary) -> list[Example]:
         for intent in language.off_topic:
             examples += [Example(text, SAFE, lang, "off-topic") for text in intent.phrasings]
         examples += [Example(tip.text, SAFE, lang, "tip") for tip in language.tips]
-    return _unique(examples)
+    return _unique(_written_back(content, examples))
 
 
 def _unique(examples: list[Example]) -> list[Example]:

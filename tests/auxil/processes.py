@@ -141,6 +141,19 @@ def bot_env(api: FakeBotApi, tmp_path: Path, database_url: str, **settings: str)
     return env
 
 
+def console_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment for a console chat process: no platform token, its own data folder, the shared
+    classifier cache, and ``settings`` (e.g. LANG)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(_OWN_SETTINGS)}
+    env.update(
+        SAFETYBOT_DATA_DIR=str(tmp_path / "data"),
+        SAFETYBOT_CACHE_DIR=str(TEST_CACHE_DIR),
+        LC_ALL="",
+        **settings,
+    )
+    return env
+
+
 def telegram_chat_rows(chat_ids: Iterable[int], now: datetime) -> list[dict[str, Any]]:
     """Rows for the chats table: private Telegram chats in English."""
     return [
