@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content
 from bot.content.models import MAX_BUTTON_LABEL
@@ -117,3 +119,21 @@ def test_run_refuses_to_start_on_invalid_content(tmp_path: Path) -> None:
     assert "refusing to start" in result.stderr
     assert "tips.yaml:5: duplicate tip id 'tip-one'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_crisis_examples_need_every_kind_and_enough_of_them(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_DIR, root)
+    examples = root / "fr" / "crisis-examples.yaml"
+    data = yaml.safe_load(examples.read_text())
+    data["crisis"]["sexual-abuse"] = data["crisis"]["sexual-abuse"][:3]
+    data["crisis"]["plan-means"] = []
+    data["crisis"]["suicidal-indirect"] = data["crisis"]["suicidal-indirect"][:40]
+    data["safe"]["jokes"] = ["une blague"]
+    examples.write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = run_check(root)
+    assert result.returncode == 1
+    assert "fr has 3 crisis examples of kind 'sexual-abuse'; at least 20 are needed" in result.stdout
+    assert re.search(r"fr has \d+ crisis examples; at least 500 are needed", result.stdout)
+    assert "unknown safe kind 'jokes'" in result.stdout
+    assert re.search(r"^fr: \d+% complete \(.*crisis examples \d+/500", result.stdout, re.M)

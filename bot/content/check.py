@@ -7,6 +7,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.content.check_examples import (
+    MIN_CRISIS_EXAMPLES,
+    MIN_SAFE_EXAMPLES,
+    check_crisis_examples,
+    example_counts,
+)
 from bot.content.loader import LoadResult, Located
 from bot.content.models import (
     FAQ_ANSWER_WORDS,
@@ -98,6 +104,8 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
     )
 
     for lang, kinds in result.files.items():
+        check_crisis_examples(lang, kinds.get("crisis-examples", []), problems)
+
         # Tips
         tip_files = kinds.get("tips", [])
         _check_ids(lang, "tip", "tips", tip_files, problems)
@@ -511,6 +519,9 @@ def completeness(result: LoadResult, default_language: str = "en") -> dict[str, 
                 "crisis files", len(models.get("crisis", [])) + len(models.get("crisis-signals", [])), 2
             )
         )
+        crisis_examples, safe_examples = example_counts(models.get("crisis-examples", []))
+        rows.append(Requirement("crisis examples", crisis_examples, MIN_CRISIS_EXAMPLES))
+        rows.append(Requirement("hard negatives", safe_examples, MIN_SAFE_EXAMPLES))
         table[lang] = rows
     return table
 

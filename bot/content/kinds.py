@@ -47,6 +47,6 @@ KINDS: tuple[ContentKind, ...] = (
     ContentKind("crisis-signals", "crisis-signals.yaml", CrisisSignalsFile),
     ContentKind("synonyms", "synonyms.yaml", SynonymsFile, required=False),
     ContentKind("off-topic", "off-topic.yaml", OffTopicFile, items_field="off_topic", required=False),
-    ContentKind("crisis-examples", "crisis-examples*.yaml", CrisisExamplesFile, required=False),
+    ContentKind("crisis-examples", "crisis-examples*.yaml", CrisisExamplesFile),
     ContentKind("challenges", "challenges*.yaml", ChallengesFile, items_field="items"),
 )
