@@ -35,18 +35,18 @@ from rapidfuzz import fuzz
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answers.engine import AnswerEngine, AnswerKind  # noqa: E402
-from bot.app import build_engine  # noqa: E402
+from bot.app.wiring import build_engine  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
-from bot.evaluation import crisis_messages, load_set, topic_questions  # noqa: E402
 from bot.understanding import build_understanding, load_encoder  # noqa: E402
+from bot.understanding.engine import AnswerEngine, AnswerKind  # noqa: E402
+from bot.understanding.evaluation import crisis_messages, load_set, topic_questions  # noqa: E402
 
 CACHE = ROOT / ".cache" / "understanding"
 STARTUP = """
 import json, resource, sys, time
 started = time.perf_counter()
 from pathlib import Path
-from bot.app import build_engine
+from bot.app.wiring import build_engine
 from bot.content.loader import load_content
 from bot.understanding import build_understanding, load_encoder
 content = load_content()

@@ -22,10 +22,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answers.engine import AnswerEngine, FusionCalibration, fuse  # noqa: E402
 from bot.content.loader import load_content  # noqa: E402
-from bot.evaluation import load_set, topic_questions  # noqa: E402
 from bot.understanding import build_understanding, load_encoder  # noqa: E402
+from bot.understanding.engine import AnswerEngine, FusionCalibration, fuse  # noqa: E402
+from bot.understanding.evaluation import load_set, topic_questions  # noqa: E402
 from bot.understanding.training import OFF_TOPIC  # noqa: E402
 
 DEV = ROOT / "tests" / "eval" / "dev"

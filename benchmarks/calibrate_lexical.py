@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from bot.answers.index import OFF_TOPIC_PREFIX, TopicIndex
-from bot.answers.normalise import Normaliser
 from bot.content.loader import load_content
+from bot.understanding.lexical_index import OFF_TOPIC_PREFIX, TopicIndex
+from bot.understanding.normalise import Normaliser
 
 ROOT = Path(__file__).resolve().parents[1]
 

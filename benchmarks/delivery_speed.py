@@ -47,11 +47,11 @@ os.environ["PTB_TIMEDELTA"] = "true"  # before python-telegram-bot is imported (
 from sqlalchemy import delete, event, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.app import Core, build_core
+from bot.app.settings import load_settings
+from bot.app.wiring import Core, build_core
 from bot.content.library import ContentLibrary
 from bot.content.loader import load_content
-from bot.delivery.outbox import DeliveryOutbox
-from bot.settings import load_settings
+from bot.services.delivery.outbox import DeliveryOutbox
 from bot.storage.db import Database
 from bot.storage.tables import chats, deliveries, subscriptions
 
@@ -504,7 +504,7 @@ async def bench_sender(core: Core, messages: int, base_url: str, report: Report)
     from adapters.telegram.messenger import TelegramMessenger
     from adapters.telegram.render import html_chunks
     from adapters.telegram.transport import AiohttpRequest
-    from bot.replies import Reply
+    from bot.core.replies import Reply
 
     content = core.services.content
     text = max(content.lang("en").tips, key=lambda tip: len(tip.text)).text

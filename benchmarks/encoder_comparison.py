@@ -33,9 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.content.loader import load_content  # noqa: E402
-from bot.evaluation import crisis_messages, load_set, topic_questions  # noqa: E402
 from bot.understanding.classifiers import fit_kernel, fit_logistic  # noqa: E402
 from bot.understanding.encoder import Encoder  # noqa: E402
+from bot.understanding.evaluation import crisis_messages, load_set, topic_questions  # noqa: E402
 from bot.understanding.training import CRISIS, crisis_examples, topic_examples  # noqa: E402
 
 DEV = ROOT / "tests" / "eval" / "dev"
@@ -52,7 +52,7 @@ class NgramLsaEncoder:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from bot.folding import fold
+        from bot.core.folding import fold
 
         self._tfidf = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 5), preprocessor=fold, sublinear_tf=True

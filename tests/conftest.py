@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core
+from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
 from bot.content.loader import load_content
 from tests.auxil.core import FakeClock, make_core

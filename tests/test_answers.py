@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.engine import AnswerEngine, AnswerKind
-from bot.app import Core, build_engine
+from bot.app.wiring import Core, build_engine
 from bot.content.library import ContentLibrary
 from bot.understanding import CrisisLevel
+from bot.understanding.engine import AnswerEngine, AnswerKind
 from tests.auxil.core import FakeClock, private_person, text_of
 from tests.auxil.understanding import shared_understanding
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Core
-from bot.campaigns.models import CampaignFile
-from bot.campaigns.validate import validate_campaign
+from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
-from bot.events import Command
+from bot.core.events import Command
+from bot.services.campaigns.models import CampaignFile
+from bot.services.campaigns.validate import validate_campaign
 from tests.auxil.core import FakeClock, make_core, private_person, text_of
 from tests.auxil.messengers import RecordingMessenger
 
@@ -32,7 +32,11 @@ def cli(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subpro
     environment = {**os.environ, "SAFETYBOT_DATA_DIR": str(data_dir), "COLUMNS": "160", **(env or {})}
     environment.pop("DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=120, env=environment
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
     )
 
 

@@ -11,8 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import Core
-from bot.challenges.models import (
+from bot.app.wiring import Core
+from bot.content.check import counts, cross_check
+from bot.content.library import ContentLibrary
+from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
+from bot.content.models import ChallengeItem
+from bot.core.replies import Outgoing
+from bot.services.challenges.discernment import (
     MANIPULATIVE,
     RELIABLE,
     Answer,
@@ -24,12 +29,7 @@ from bot.challenges.models import (
     next_streak,
     technique_options,
 )
-from bot.challenges.store import ChallengeStore
-from bot.content.check import counts, cross_check
-from bot.content.library import ContentLibrary
-from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
-from bot.content.models import ChallengeItem
-from bot.replies import Outgoing
+from bot.storage.challenges import ChallengeStore
 from bot.storage.tables import challenge_results, challenge_seen, challenge_votes
 from tests.auxil.core import (
     FakeClock,

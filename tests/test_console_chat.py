@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from adapters.console import render
-from bot.replies import Choice, Reply
+from bot.core.replies import Choice, Reply
 
 
 def chat(lines: list[str], data_dir: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -90,7 +90,7 @@ async def test_a_daily_tip_arrives_in_the_console_chat(tmp_path: Path) -> None:
         output = io.StringIO()
         chat = ConsoleChat(core, stdin=io.StringIO(""), stdout=output)
         core.messengers["console"] = ConsoleMessenger(chat)
-        from bot.events import Command
+        from bot.core.events import Command
 
         subscribe = Command(chat.user, chat.chat, clock.now(), "subscribe", ("09:05",))
         chat.show(await core.conversation.handle(subscribe))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from bot.app import Core
+from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
-from bot.events import Command
+from bot.core.events import Command
 from bot.features.privacy import CONFIRM_WINDOW
 from tests.auxil.core import FakeClock, group_member, labels_of, make_core, private_person, text_of
 

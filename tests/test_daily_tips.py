@@ -13,13 +13,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, bindparam, func, select, text, update
 
-from bot.app import Core
+from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
-from bot.delivery.outbox import DeliveryStatus
-from bot.events import ChatKind, ChatRef, UserRef
-from bot.scheduling.dispatcher import Dispatcher
-from bot.scheduling.rotation import cycle_order, next_tip, tips_for
-from bot.scheduling.timezones import BadTime, BadZone, next_occurrence, parse_local_time, zone
+from bot.core.events import ChatKind, ChatRef, UserRef
+from bot.core.timezones import BadTime, BadZone, next_occurrence, parse_local_time, zone
+from bot.jobs.daily_tips import Dispatcher
+from bot.services.delivery.outbox import DeliveryStatus
+from bot.services.tip_rotation import cycle_order, next_tip, tips_for
 from bot.storage.db import MIGRATIONS_DIR, Database
 from bot.storage.subscriptions import Subscription, SubscriptionStore
 from bot.storage.tables import UtcDateTime, deliveries, subscriptions
@@ -303,7 +303,7 @@ async def test_graceful_stop_releases_claimed_rows(core: Core, clock: FakeClock)
 
 
 async def test_pacer_keeps_a_gap_per_chat_and_an_overall_rate() -> None:
-    from bot.delivery.ratelimit import SendPacer
+    from bot.services.delivery.ratelimit import SendPacer
 
     waits: list[float] = []
 
@@ -328,7 +328,7 @@ async def test_pacer_keeps_a_gap_per_chat_and_an_overall_rate() -> None:
 async def test_sender_processes_share_one_rate(each_core: Core) -> None:
     """Two processes' pacers (the same clocks, one database) never hand out the same slot: together they
     keep to the platform's rate. Slots are computed, not timed."""
-    from bot.delivery.ratelimit import SendPacer
+    from bot.services.delivery.ratelimit import SendPacer
     from bot.storage.send_budget import SharedSendBudget
 
     budget = SharedSendBudget(each_core.db)

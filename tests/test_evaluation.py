@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.content.library import ContentLibrary
-from bot.evaluation import all_messages, crisis_messages, load_set, topic_questions
-from bot.folding import fold
+from bot.core.folding import fold
+from bot.understanding.evaluation import all_messages, crisis_messages, load_set, topic_questions
 from bot.understanding.training import crisis_examples, topic_examples
 
 EVAL = Path(__file__).parent / "eval"

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.bidi import LRI, PDI, RLM, is_rtl, isolate_runs
 from bot.content.library import ContentLibrary
 from bot.content.loader import DEFAULT_CONTENT_DIR
-from bot.events import ChatKind, ChatRef, TextMessage, UserRef
-from bot.folding import fold
-from bot.markup import plain_text
+from bot.core.bidi import LRI, PDI, RLM, is_rtl, isolate_runs
+from bot.core.events import ChatKind, ChatRef, TextMessage, UserRef
+from bot.core.folding import fold
+from bot.core.markup import plain_text
 from bot.storage.tables import subscriptions
 from bot.understanding.transliteration import Transliterator
 from tests.auxil.core import FakeClock, Person, labels_of, private_person, text_of
@@ -140,7 +140,7 @@ async def test_telegram_in_french_and_arabic(tmp_path: Path, content: ContentLib
                 await connection.execute(update(subscriptions).values(next_due_at=now - timedelta(minutes=1)))
             assert (await bot.core.dispatcher.tick()).enqueued == 1
             assert await bot.core.make_sender().run_once() == 1
-            tip = bot.texts(ADA)[2]
+            tip = bot.content.texts(ADA)[2]
             assert tip.startswith(content.lang("fr").ui.strings["tip.heading"])
             assert any(t.text[:30] in tip for t in content.lang("fr").tips)
         finally:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.markup import LineKind, SpanKind, parse, plain_text, split_paragraphs
-from bot.payloads import PayloadRejected, PayloadSigner
-from bot.replies import MAX_PAYLOAD_BYTES
+from bot.core.markup import LineKind, SpanKind, parse, plain_text, split_paragraphs
+from bot.core.payloads import PayloadRejected, PayloadSigner
+from bot.core.replies import MAX_PAYLOAD_BYTES
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 signer = PayloadSigner(b"0123456789abcdef0123456789abcdef")

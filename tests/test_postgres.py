@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.app import Core
+from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
-from bot.events import ChatKind, ChatRef
+from bot.core.events import ChatKind, ChatRef
 from tests.auxil.core import FakeClock, group_member, make_core, private_person, text_of
 from tests.auxil.postgres import throwaway_database
 

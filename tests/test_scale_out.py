@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bot.app.runner import run_job
 from bot.content.library import ContentLibrary
-from bot.runner import run_job
 from bot.storage.db import Database
 from bot.storage.dialect import lock_key
 from bot.storage.tables import chats, deliveries, subscriptions

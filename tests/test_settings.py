@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.app.settings import SettingsError, load_settings
 
 BAD = [
     (

@@ -16,12 +16,12 @@ import pytest
 import yaml
 from sqlalchemy import update
 
-from bot.answers.engine import AnswerEngine, AnswerKind
-from bot.app import Core, build_engine
+from bot.app.wiring import Core, build_engine
 from bot.content.library import ContentLibrary
 from bot.content.loader import DEFAULT_CONTENT_DIR
-from bot.events import ChatKind, ChatRef, TextMessage, UserRef
+from bot.core.events import ChatKind, ChatRef, TextMessage, UserRef
 from bot.storage.tables import subscriptions
+from bot.understanding.engine import AnswerEngine, AnswerKind
 from tests.auxil.core import FakeClock, Person, private_person, text_of
 from tests.auxil.processes import console_env
 from tests.auxil.telegram_server import FakeBotApi
@@ -161,7 +161,7 @@ async def test_telegram_speaks_spanish_and_delivers_a_spanish_daily_tip(
                 )
             assert (await bot.core.dispatcher.tick()).enqueued == 1
             assert await bot.core.make_sender().run_once() == 1
-            tip = bot.texts(ADA)[2]
+            tip = bot.content.texts(ADA)[2]
             assert tip.startswith("Consejo:")
             spanish_tips = {t.text[:30] for t in content.lang("es").tips}
             assert any(start in tip for start in spanish_tips)
@@ -178,10 +178,10 @@ async def test_discord_answers_in_the_interaction_locale(
         assert subscribe["name_localizations"]["es-ES"] == "suscribir"
         assert subscribe["description_localizations"]["es-419"].startswith("Un consejo diario")
         asked = bot.api.slash("ask", {"question": "me están haciendo ciberacoso en el grupo"}, locale="es-ES")
-        (answer,) = await bot.texts(asked)
+        (answer,) = await bot.content.texts(asked)
         assert "acoso" in answer.lower() and "Fuentes:" in answer
         english = bot.api.slash("ask", {"question": "someone is bullying me in a group chat"}, locale="en-GB")
-        (reply,) = await bot.texts(english)
+        (reply,) = await bot.content.texts(english)
         assert "Sources:" in reply
 
 

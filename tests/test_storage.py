@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from bot.app import Core
+from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
-from bot.events import ChatKind, ChatRef, UserRef
+from bot.core.events import ChatKind, ChatRef, UserRef
 from bot.storage.db import Database
 from bot.storage.tables import chats, flood_windows, users
 from tests.auxil.core import FakeClock, make_core, private_person

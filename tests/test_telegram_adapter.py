@@ -16,10 +16,10 @@ import aiohttp
 import pytest
 
 from adapters.telegram import serve
-from bot.app import Core
-from bot.clock import SystemClock
+from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
-from bot.events import ChatKind, ChatRef
+from bot.core.clock import SystemClock
+from bot.core.events import ChatKind, ChatRef
 from tests.auxil.core import make_core
 from tests.auxil.telegram_server import FakeBotApi
 
@@ -336,7 +336,7 @@ async def test_daily_tip_goes_out_through_telegram_once_despite_a_429(bot: Runni
     assert (await bot.core.outbox.counts("tip:"))["retrying"] == 1
     await asyncio.sleep(1.1)
     assert await sender.run_once() == 1
-    texts = bot.texts(ADA)
+    texts = bot.content.texts(ADA)
     assert len(texts) == 2 and texts[1].startswith("Tip:")
     assert (await bot.core.outbox.counts("tip:"))["sent"] == 1
 

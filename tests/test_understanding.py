@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answers.engine import AnswerEngine, AnswerKind
-from bot.app import Core, build_engine
+from bot.app.wiring import Core, build_engine
 from bot.content.library import ContentLibrary
-from bot.events import ChatKind, ChatRef, TextMessage, UserRef
+from bot.core.events import ChatKind, ChatRef, TextMessage, UserRef
 from bot.understanding import CrisisLevel, Reading, build_understanding, load_encoder
+from bot.understanding.engine import AnswerEngine, AnswerKind
 from bot.understanding.segments import segment, sentences
 from bot.understanding.vector_cache import VectorCache
 from tests.auxil.core import FakeClock, labels_of, make_core, private_person, text_of
@@ -94,8 +94,8 @@ def test_an_encoder_that_cannot_load_leaves_one_log_line_and_no_layer(
 async def test_the_bot_runs_without_the_encoder(
     tmp_path: Path, content: ContentLibrary, clock: FakeClock
 ) -> None:
-    from bot.app import build_core
-    from bot.settings import load_settings
+    from bot.app.settings import load_settings
+    from bot.app.wiring import build_core
 
     settings = load_settings(safetybot_data_dir=tmp_path / "data", safetybot_encoder="none", _env_file=None)
     core = await build_core(settings, content=content, clock=clock)

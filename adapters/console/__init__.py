@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 from adapters.console.chat import ConsoleChat, render
 
 if TYPE_CHECKING:
-    from bot.app import Core
+    from bot.app.wiring import Core
 
 __all__ = ["ConsoleChat", "render"]
 

@@ -11,10 +11,10 @@ import threading
 from dataclasses import replace
 from typing import TextIO
 
-from bot.app import Core
-from bot.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
-from bot.markup import plain_text
-from bot.replies import Choice, Outgoing, Reply
+from bot.app.wiring import Core
+from bot.core.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
+from bot.core.markup import plain_text
+from bot.core.replies import Choice, Outgoing, Reply
 
 PLATFORM = "console"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 from adapters.console.chat import ConsoleChat
-from bot.events import ChatRef
-from bot.replies import Outgoing, Reply
+from bot.core.events import ChatRef
+from bot.core.replies import Outgoing, Reply
 
 
 class ConsoleMessenger:

@@ -14,7 +14,7 @@ with warnings.catch_warnings():
 
 if TYPE_CHECKING:
     from adapters.discord.messenger import DiscordMessenger
-    from bot.app import Core
+    from bot.app.wiring import Core
 
 __all__ = ["outbox_messenger", "serve"]
 

@@ -20,9 +20,9 @@ from adapters.discord.inbound import command_event, dm_text_event, press_event
 from adapters.discord.messenger import NO_MENTIONS, DiscordMessenger
 from adapters.discord.render import pieces
 from adapters.discord.translator import ContentTranslator
-from bot.app import Core
-from bot.events import Incoming
-from bot.replies import Outgoing
+from bot.app.wiring import Core
+from bot.core.events import Incoming
+from bot.core.replies import Outgoing
 
 _log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord import app_commands
 
-from bot.texts import Texts
+from bot.content.texts import Texts
 
 DESCRIPTION_LIMIT = 100
 

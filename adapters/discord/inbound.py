@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import discord
 
 from bot.content.library import ContentLibrary
-from bot.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
+from bot.core.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
 
 PLATFORM = "discord"
 

@@ -12,9 +12,9 @@ import aiohttp
 import discord
 
 from adapters.discord.render import pieces
-from bot.delivery.messenger import DeliveryFailed, RecipientGone, RetryLater
-from bot.events import ChatRef
-from bot.replies import Reply
+from bot.core.events import ChatRef
+from bot.core.messenger import DeliveryFailed, RecipientGone, RetryLater
+from bot.core.replies import Reply
 
 NO_MENTIONS = discord.AllowedMentions.none()
 

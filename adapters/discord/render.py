@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import discord
 from discord.utils import escape_markdown
 
-from bot.markup import Span, SpanKind, render, split_paragraphs
-from bot.replies import Choice, Reply
+from bot.core.markup import Span, SpanKind, render, split_paragraphs
+from bot.core.replies import Choice, Reply
 
 MESSAGE_LIMIT = 2000
 _SPLIT_AT = 1700

@@ -11,7 +11,7 @@ from discord import app_commands
 
 from adapters.discord.commands import fit
 from bot.content.library import ContentLibrary
-from bot.texts import Texts
+from bot.content.texts import Texts
 
 
 class ContentTranslator(app_commands.Translator):

@@ -13,7 +13,7 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 if TYPE_CHECKING:
     from adapters.telegram.messenger import TelegramMessenger
-    from bot.app import Core
+    from bot.app.wiring import Core
 
 __all__ = ["outbox_messenger", "serve"]
 

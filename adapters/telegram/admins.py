@@ -6,7 +6,7 @@ import time
 
 from telegram import Bot, ChatMember
 
-from bot.events import Incoming
+from bot.core.events import Incoming
 
 
 class AdminCache:

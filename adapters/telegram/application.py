@@ -18,9 +18,9 @@ from adapters.telegram.admins import AdminCache
 from adapters.telegram.inbound import chat_ref, private_chat, to_event
 from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.outbound import TelegramSender
-from bot.app import Core
-from bot.events import ButtonPress
-from bot.markup import plain_text
+from bot.app.wiring import Core
+from bot.core.events import ButtonPress
+from bot.core.markup import plain_text
 
 _log = logging.getLogger(__name__)
 

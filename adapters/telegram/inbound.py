@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, MessageEntity, Update, User
 
-from bot.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
+from bot.core.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
 
 PLATFORM = "telegram"
 

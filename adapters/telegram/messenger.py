@@ -14,9 +14,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from adapters.telegram.outbound import retry_after_seconds
 from adapters.telegram.render import html_chunks, keyboard
 from adapters.telegram.transport import AiohttpRequest
-from bot.delivery.messenger import DeliveryFailed, RecipientGone, RetryLater
-from bot.events import ChatRef
-from bot.replies import Reply
+from bot.core.events import ChatRef
+from bot.core.messenger import DeliveryFailed, RecipientGone, RetryLater
+from bot.core.replies import Reply
 
 GONE = (
     "chat not found",

@@ -19,8 +19,8 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from adapters.telegram.render import html_chunks, keyboard
-from bot.events import ChatRef
-from bot.replies import Outgoing
+from bot.core.events import ChatRef
+from bot.core.replies import Outgoing
 from bot.storage.people import PeopleStore
 
 _log = logging.getLogger(__name__)

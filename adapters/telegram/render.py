@@ -7,8 +7,8 @@ import html
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.markup import Span, SpanKind, render, split_paragraphs
-from bot.replies import Reply
+from bot.core.markup import Span, SpanKind, render, split_paragraphs
+from bot.core.replies import Reply
 
 MESSAGE_LIMIT = 4096
 _SPLIT_AT = 3500

@@ -25,7 +25,7 @@ from bot.content.models import (
     UiFile,
 )
 from bot.content.problems import Problem
-from bot.markup import SpanKind, parse
+from bot.core.markup import SpanKind, parse
 
 MIN_TIPS_PER_LANGUAGE = 60
 """Two months of daily tips without a repeat."""

@@ -21,7 +21,7 @@ from bot.content.models import (
     TipsFile,
     UiFile,
 )
-from bot.folding import fold
+from bot.core.folding import fold
 
 
 @dataclass

@@ -3,14 +3,14 @@ fallbacks, crisis help and crisis check-ins."""
 
 from __future__ import annotations
 
-from bot.answers.engine import Answer, AnswerKind, CrisisVerdict
 from bot.content.library import ContentLibrary
 from bot.content.models import CrisisResource, FaqEntry
-from bot.events import ButtonPress, ChatKind, ChatRef, Command
+from bot.content.texts import Texts
+from bot.core.events import ButtonPress, ChatKind, ChatRef, Command
+from bot.core.payloads import Payload
+from bot.core.replies import Choice, Outgoing
 from bot.features.base import Feature, Turn
-from bot.payloads import Payload
-from bot.replies import Choice, Outgoing
-from bot.texts import Texts
+from bot.understanding.engine import Answer, AnswerKind, CrisisVerdict
 from bot.understanding.layer import CrisisLevel
 
 TOPIC_ACTION = "t"

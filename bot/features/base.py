@@ -7,28 +7,28 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.answers.engine import AnswerEngine
-from bot.clock import Clock
+from bot.app.settings import Settings
 from bot.content.library import ContentLibrary
-from bot.events import ButtonPress, Command, Incoming
-from bot.language_detection import LanguageDetector
-from bot.payloads import Payload, PayloadSigner
-from bot.pending import PendingQuestions
-from bot.replies import Choice, Outgoing, Reply, rows
-from bot.settings import Settings
+from bot.content.texts import Texts
+from bot.core.clock import Clock
+from bot.core.events import ButtonPress, Command, Incoming
+from bot.core.language_detection import LanguageDetector
+from bot.core.payloads import Payload, PayloadSigner
+from bot.core.pending import PendingQuestions
+from bot.core.replies import Choice, Outgoing, Reply, rows
 from bot.storage.db import Database
 from bot.storage.people import PeopleStore
 from bot.storage.subscriptions import SubscriptionStore
-from bot.texts import Texts
+from bot.understanding.engine import AnswerEngine
 
 if TYPE_CHECKING:
-    from bot.campaigns.service import CampaignService
-    from bot.delivery.outbox import DeliveryOutbox
+    from bot.services.campaigns.service import CampaignService
+    from bot.services.delivery.outbox import DeliveryOutbox
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """The core's services, built once by the composition root (``bot.app``)."""
+    """The core's services, built once by the composition root (``bot.app.wiring``)."""
 
     settings: Settings
     db: Database

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.campaigns.service import CampaignError
-from bot.events import Command
+from bot.core.events import Command
+from bot.core.replies import Outgoing
 from bot.features.base import Feature, Turn
-from bot.replies import Outgoing
+from bot.services.campaigns.service import CampaignError
 
 STATUS_KEYS = ("sent", "pending", "retrying", "held", "blocked", "failed", "cancelled")
 

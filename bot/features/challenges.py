@@ -3,7 +3,7 @@
 In a private chat /challenge deals a round of items, one at a time: "Reliable" or "Manipulative", then
 (for a manipulative item called manipulative) which technique it uses, with feedback at once and a
 discernment summary at the end. In a group it posts one item everyone can answer once, privately; an
-admin's /reveal, or the reveal time (checked every minute by bot.challenges.daily, and on any challenge
+admin's /reveal, or the reveal time (checked every minute by bot.jobs.challenge_posts, and on any challenge
 interaction), shows the answer and the vote.
 
 Button payloads carry only the round (or post) id, the item's position and the choice; whether an
@@ -17,14 +17,20 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
-from bot.challenges.models import MANIPULATIVE, RELIABLE, Lean, discernment, most_missed_technique
-from bot.challenges.models import technique_options as pick_options
-from bot.challenges.store import ACTIVE, ENDED, ChallengeStore, Post, Round, answers_of
 from bot.content.models import ChallengeItem
-from bot.events import ButtonPress, Command
+from bot.core.events import ButtonPress, Command
+from bot.core.payloads import Payload
+from bot.core.replies import Outgoing
 from bot.features.base import Feature, Turn
-from bot.payloads import Payload
-from bot.replies import Outgoing
+from bot.services.challenges.discernment import (
+    MANIPULATIVE,
+    RELIABLE,
+    Lean,
+    discernment,
+    most_missed_technique,
+)
+from bot.services.challenges.discernment import technique_options as pick_options
+from bot.storage.challenges import ACTIVE, ENDED, ChallengeStore, Post, Round, answers_of
 
 _CODES = {"r": RELIABLE, "m": MANIPULATIVE}
 _NAME_NOISE = re.compile(r"[*_\[\]()`~\n\r\t]+")
@@ -469,8 +475,8 @@ async def leaderboard(turn: Turn, command: Command) -> list[Outgoing]:
 
 async def _daily(turn: Turn, command: Command) -> list[Outgoing]:
     """/challenge daily [HH:MM] [Area/City] | /challenge daily off: a group's daily challenge post."""
-    from bot.challenges.daily import DailyChallengePosts
-    from bot.scheduling.timezones import BadTime, BadZone, looks_like_zone, parse_local_time, zone
+    from bot.core.timezones import BadTime, BadZone, looks_like_zone, parse_local_time, zone
+    from bot.jobs.challenge_posts import DailyChallengePosts
 
     if command.chat.is_private:
         return [turn.reply(turn.say("challenge.daily_groups_only"))]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.events import ButtonPress, Command
+from bot.core.events import ButtonPress, Command
+from bot.core.payloads import Payload
+from bot.core.replies import Outgoing
 from bot.features.answers import ANSWER_HELD, LANGUAGE_ACTION, answer_question
 from bot.features.base import Feature, Turn
-from bot.payloads import Payload
-from bot.replies import Outgoing
 
 
 def _name(turn: Turn, code: str) -> str:

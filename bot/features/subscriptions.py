@@ -10,10 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 
-from bot.events import Command
-from bot.features.base import Feature, Turn
-from bot.replies import Outgoing
-from bot.scheduling.timezones import (
+from bot.core.events import Command
+from bot.core.replies import Outgoing
+from bot.core.timezones import (
     BadTime,
     BadZone,
     looks_like_zone,
@@ -21,6 +20,7 @@ from bot.scheduling.timezones import (
     parse_local_time,
     zone,
 )
+from bot.features.base import Feature, Turn
 from bot.storage.subscriptions import Subscription
 
 DEFAULT_TIME = time(9, 0)

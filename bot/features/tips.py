@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 
 from bot.content.models import Tip
-from bot.events import ButtonPress, Command
+from bot.core.events import ButtonPress, Command
+from bot.core.payloads import Payload
+from bot.core.replies import Outgoing
 from bot.features.base import Feature, Turn
-from bot.payloads import Payload
-from bot.replies import Outgoing
-from bot.tip_format import tip_text
+from bot.features.tip_text import tip_text
 
 
 def format_tip(turn: Turn, tip: Tip) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.events import ButtonPress, Command
+from bot.core.events import ButtonPress, Command
+from bot.core.payloads import Payload
+from bot.core.replies import Outgoing
 from bot.features.answers import topic_button
 from bot.features.base import Feature, Turn
-from bot.payloads import Payload
-from bot.replies import Outgoing
 
 CATEGORY_ACTION = "c"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.events import ButtonPress, Command
+from bot.core.events import ButtonPress, Command
+from bot.core.payloads import Payload
+from bot.core.replies import Outgoing
 from bot.features.base import Feature, Turn
-from bot.payloads import Payload
-from bot.replies import Outgoing
 
 
 def _start_buttons(turn: Turn) -> list:

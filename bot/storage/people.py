@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.events import ChatRef, UserRef
+from bot.core.events import ChatRef, UserRef
 from bot.storage.db import Database
 from bot.storage.dialect import insert_ignore
 from bot.storage.tables import challenge_schedules, chats, flood_windows, subscriptions, users

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.folding import fold
+from bot.core.folding import fold
 
 Vectors = NDArray[np.float32]
 

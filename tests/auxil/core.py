@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.app import Core, build_core
+from bot.app.settings import load_settings
+from bot.app.wiring import Core, build_core
 from bot.content.library import ContentLibrary
-from bot.events import ButtonPress, ChatKind, ChatRef, Command, TextMessage, UserRef
-from bot.markup import plain_text
-from bot.replies import Outgoing
-from bot.settings import load_settings
+from bot.core.events import ButtonPress, ChatKind, ChatRef, Command, TextMessage, UserRef
+from bot.core.markup import plain_text
+from bot.core.replies import Outgoing
 from tests.auxil.understanding import shared_understanding
 
 

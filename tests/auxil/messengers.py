@@ -6,10 +6,10 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.delivery.messenger import DeliveryFailed, RecipientGone, RetryLater
-from bot.events import ChatRef
-from bot.markup import plain_text
-from bot.replies import Reply
+from bot.core.events import ChatRef
+from bot.core.markup import plain_text
+from bot.core.messenger import DeliveryFailed, RecipientGone, RetryLater
+from bot.core.replies import Reply
 
 Failure = Callable[[], Exception]
 

@@ -1,4 +1,4 @@
-"""Bot processes for end-to-end tests: ``python -m bot.cli run`` in a subprocess (any role), and a
+"""Bot processes for end-to-end tests: ``python -m bot.cli.main run`` in a subprocess (any role), and a
 loopback Bot API server that SIGKILLs one of them when the Nth message lands."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class CrashingBotApi(FakeBotApi):
 
 
 class Bot:
-    """``python -m bot.cli run [args]`` as a subprocess, its output in a log file."""
+    """``python -m bot.cli.main run [args]`` as a subprocess, its output in a log file."""
 
     def __init__(self, env: dict[str, str], cwd: Path, log: Path, *args: str) -> None:
         self.env, self.cwd, self.log, self.args = env, cwd, log, args

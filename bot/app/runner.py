@@ -1,0 +1,164 @@
+"""Starts the bot's roles in one event loop: chat (the platform adapters), scheduler (the clock's jobs)
+and sender (draining the outbox), or all three.
+
+Any role can run in any number of processes on any machine that reaches the database: the schedule and
+the outbox live in the database, a scan runs in one scheduler process at a time (``Database.exclusive``),
+and senders claim different rows. Adapters are found by name so that ``bot`` never imports a platform
+library: ``adapters.<name>`` modules expose ``async def serve(core) -> None`` (chat) and, for platforms
+that can send without a gateway connection, ``outbox_messenger(core)`` (an async context manager giving
+a Messenger; sender processes use it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.app.settings import Role
+from bot.app.wiring import Core
+from bot.storage.db import Database, DatabaseUnavailable
+
+CHECKPOINT_EVERY_SECONDS = 10
+"""SQLite: how often the write-ahead log is copied into the database file, between the clock's rounds."""
+
+_log = logging.getLogger(__name__)
+
+
+def platforms_to_start(core: Core) -> list[str]:
+    """The adapters whose tokens are set."""
+    settings = core.settings
+    names = []
+    if settings.telegram_bot_token is not None:
+        names.append("telegram")
+    if settings.discord_bot_token is not None:
+        names.append("discord")
+    return names
+
+
+async def run_job(db: Database, name: str, job: Callable[[], Awaitable[Any]]) -> None:
+    """One round of a clock job, in one process at a time; skipped while the database is away."""
+    try:
+        async with db.exclusive(name) as mine:
+            if not mine:
+                _log.debug("%s: another process is doing this round", name)
+                return
+            result = await job()
+    except DatabaseUnavailable:
+        _log.warning("%s skipped this round: the database is unreachable", name)
+        return
+    enqueued = result if isinstance(result, int) else getattr(result, "enqueued", 0)
+    if enqueued:
+        _log.info("%s enqueued %d deliveries", name, enqueued)
+
+
+def start_clock(core: Core) -> AsyncIOScheduler:
+    """APScheduler drives the dispatcher, the campaign runner and the daily challenge posts: every
+    SAFETYBOT_CLOCK_SECONDS (a minute), and once now.
+
+    Its job store stays in memory; the schedule itself lives in our tables, so nothing is lost when
+    the process stops, and any number of scheduler processes may run.
+    """
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    every = core.settings.safetybot_clock_seconds
+    jobs = (
+        ("dispatcher", core.dispatcher.tick),
+        ("campaigns", core.services.campaigns.tick),
+        ("daily-challenges", core.daily_challenges.tick),
+        ("challenge-reveals", core.daily_challenges.reveal_tick),
+    )
+    for job_id, job in jobs:
+        scheduler.add_job(
+            run_job,
+            "interval",
+            args=(core.db, job_id, job),
+            seconds=every,
+            next_run_time=datetime.now(UTC),
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, int(every)),
+        )
+    if core.db.dialect == "sqlite":
+        scheduler.add_job(
+            core.db.checkpoint,
+            "interval",
+            seconds=CHECKPOINT_EVERY_SECONDS,
+            id="sqlite-checkpoint",
+            max_instances=1,
+            coalesce=True,
+        )
+    scheduler.start()
+    return scheduler
+
+
+async def _until_cancelled() -> None:
+    await asyncio.Event().wait()
+
+
+async def _send_outbox(core: Core, stop: asyncio.Event, *, open_messengers: bool) -> None:
+    """Drain the outbox until ``stop``. A sender-only process opens its own gateway-less messengers."""
+    async with contextlib.AsyncExitStack() as stack:
+        if open_messengers:
+            for name in platforms_to_start(core):
+                opener = getattr(importlib.import_module(f"adapters.{name}"), "outbox_messenger", None)
+                if opener is not None:
+                    messenger = await stack.enter_async_context(opener(core))
+                    core.messengers[messenger.platform] = messenger
+                    _log.info("sending %s deliveries", name)
+            if not core.messengers:
+                _log.warning("no platform token is set: this sender has nothing to send through")
+        await core.make_sender().run(stop)
+
+
+async def run_platforms(core: Core, *, console: bool = False, role: Role = "all") -> int:
+    """Run the role until its adapters stop (or Ctrl-C / SIGTERM).
+
+    ``all`` and ``chat`` run the adapters whose tokens are set, or the console when asked or when no
+    token is set; ``all`` and ``scheduler`` run the clock; ``all`` and ``sender`` drain the outbox.
+    """
+    stop = asyncio.Event()
+    scheduler = start_clock(core) if role in ("all", "scheduler") else None
+    sender_task = (
+        asyncio.create_task(_send_outbox(core, stop, open_messengers=role == "sender"), name="sender")
+        if role in ("all", "sender")
+        else None
+    )
+    tasks = []
+    if role in ("all", "chat"):
+        names = platforms_to_start(core)
+        if console or not names:
+            names = ["console", *[name for name in names if not console]]
+        for name in names:
+            module = importlib.import_module(f"adapters.{name}")
+            tasks.append(asyncio.create_task(module.serve(core), name=f"adapter-{name}"))
+            _log.info("started the %s adapter", name)
+    else:
+        tasks.append(asyncio.create_task(_until_cancelled(), name=f"role-{role}"))
+        _log.info("running as a %s process", role)
+    try:
+        waiting = [*tasks, *([sender_task] if sender_task and role == "sender" else [])]
+        done, pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        stop.set()
+        if sender_task is not None:
+            await asyncio.gather(sender_task, return_exceptions=True)
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+    return 0

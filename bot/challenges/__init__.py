@@ -1,1 +1,0 @@
-"""Misinformation-spotting challenges: the discernment arithmetic (``models``) and storage (``store``)."""

@@ -1,0 +1,7 @@
+"""Run the command line: ``python -m bot.cli``."""
+
+import sys
+
+from bot.cli.main import main
+
+sys.exit(main())

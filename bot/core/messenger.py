@@ -1,0 +1,51 @@
+"""The Messenger port: how the sender reaches a platform, and the only errors it may raise.
+
+Adapters implement it (Telegram, Discord, the console, test recorders). The sender never sees a
+platform exception: each messenger translates its platform's errors into these.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from bot.core.events import ChatRef
+from bot.core.replies import Reply
+
+
+class RecipientGone(Exception):
+    """The platform says we may no longer write to this chat (blocked, removed, deleted)."""
+
+
+class RetryLater(Exception):
+    """A temporary failure: rate limited (with the wait it named) or a network or server error."""
+
+    def __init__(self, reason: str, seconds: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.seconds = seconds
+
+
+class DeliveryFailed(Exception):
+    """A permanent failure for this message (malformed, too long, not allowed)."""
+
+
+class Messenger(Protocol):
+    """Sends one reply to one chat and returns the platform's id of the message."""
+
+    platform: str
+
+    async def deliver(self, chat: ChatRef, reply: Reply) -> str:
+        """Send; raise RecipientGone, RetryLater or DeliveryFailed on failure."""
+        ...
+
+
+@runtime_checkable
+class AdminNotifier(Protocol):
+    """A messenger that can also reach the person who set a subscription (Discord: a DM), to tell them
+    a chat's deliveries were paused. Optional: platforms that cannot simply do not implement it."""
+
+    platform: str
+
+    async def tell_admin(self, user_id: str, chat: ChatRef, text: str) -> None:
+        """Send ``text`` (``{place}`` stands for the chat as the platform names it) to that person."""
+        ...

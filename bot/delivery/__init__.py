@@ -1,1 +1,0 @@
-"""The delivery outbox: every proactive message is a row first, then a sender claims, sends and marks it."""

@@ -1,0 +1,1 @@
+"""Clock jobs: each round calls services; none pretends to be a person."""

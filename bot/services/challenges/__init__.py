@@ -1,0 +1,1 @@
+"""Misinformation-spotting challenges: discernment arithmetic, rounds, group items and daily posts."""

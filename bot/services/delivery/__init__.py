@@ -1,0 +1,1 @@
+"""The delivery outbox and the sender that drains it."""
