@@ -51,8 +51,9 @@ from bot.app.settings import load_settings
 from bot.app.wiring import Core, build_core
 from bot.content.library import ContentLibrary
 from bot.content.loader import load_content
-from bot.services.delivery.outbox import DeliveryOutbox
 from bot.storage.db import Database
+from bot.storage.deliveries import DeliveryOutbox
+from bot.storage.delivery_claims import DeliveryClaims
 from bot.storage.tables import chats, deliveries, subscriptions
 
 HERE = Path(__file__).resolve().parent
@@ -215,7 +216,7 @@ async def add_subscriptions(db: Database, count: int) -> list[int]:
     due = set(due_ids(count))
     sql = (
         "INSERT INTO subscriptions (id, chat_id, local_time, timezone, categories, weekdays_only, "
-        "next_due_at, active, rotation_cycle, rotation_position, set_by_user_id, created_at) "
+        "next_due_at, active, rotation_cycle, rotation_position, set_by, created_at) "
         "VALUES (?, ?, ?, ?, NULL, 0, ?, 1, 0, 0, NULL, ?)"
     )
     for start in range(1, count + 1, CHUNK):
@@ -285,7 +286,9 @@ async def bench_enqueue(db: Database, count: int, sample: int, report: Report) -
 
     lease = timedelta(minutes=2)
     with stopwatch() as claiming:
-        claimed = await outbox.claim("bench", ["telegram"], now=NOW, limit=200, lease=lease)
+        claimed = await DeliveryClaims(outbox.db).claim(
+            "bench", ["telegram"], now=NOW, limit=200, lease=lease
+        )
     report.add(
         f"   sender claims a batch of 200 from that outbox ({count + sample:,} pending rows)",
         f"{ms(claiming())} ({len(claimed)} rows)",
@@ -602,9 +605,9 @@ async def bench_sender(core: Core, messages: int, base_url: str, report: Report)
     )
     report.notes.append(
         f"3: FakeBotApi runs in a separate process; no AIORateLimiter (telegram.Bot built directly, "
-        f"TELEGRAM_RATE_LIMIT=false: no pacing); DeliverySender.run_once() until drained, batches of "
-        f"{batch}, each delivery marked sent in its own transaction; a {len(text)}-character tip as the "
-        f"drop's text."
+        f"no platform registered, so no send rules: no pacing); DeliverySender.run_once() until drained, "
+        f"batches of {batch}, each delivery marked sent in its own transaction; a {len(text)}-character "
+        f"tip as the drop's text."
     )
 
 
@@ -616,7 +619,6 @@ def settings_for(database: Path, tmp: Path) -> Any:
         _env_file=None,
         database_url=f"sqlite+aiosqlite:///{database}",
         safetybot_data_dir=tmp / "data",
-        telegram_rate_limit=False,
     )
 
 
@@ -644,7 +646,8 @@ async def main(subscribers: int, messages: int, sample: int, sections: set[int])
             print(f"APScheduler baseline on {min(sample, subscribers):,} jobs...", flush=True)
             baseline = bench_apscheduler(subscribers, sample, report)
             print(f"setting up {subscribers:,} subscriptions...", flush=True)
-            core = await build_core(settings_for(big, tmp), content=content, clock=FixedClock(NOW))
+            settings = settings_for(big, tmp)
+            core = await build_core(settings, content=content, clock=FixedClock(NOW), platforms={})
             with stopwatch() as setting_up:
                 due = await add_subscriptions(core.db, subscribers)
             print(f"  ({secs(setting_up())})")
@@ -655,7 +658,7 @@ async def main(subscribers: int, messages: int, sample: int, sections: set[int])
 
         if 3 in sections:
             print(f"setting up {messages:,} chats for the sender...", flush=True)
-            core = await build_core(settings_for(tmp / "sender.db", tmp), content=content)
+            core = await build_core(settings_for(tmp / "sender.db", tmp), content=content, platforms={})
             await add_chats(core.db, messages, platform_name="telegram")
             with fake_bot_api() as base_url:
                 await bench_sender(core, messages, base_url, report)

@@ -36,8 +36,8 @@ sys.path[:0] = [str(HERE), str(ROOT)]
 
 from delivery_speed import Report, machine, secs  # noqa: E402  (a sibling script)
 
-from bot.services.delivery.outbox import DeliveryOutbox  # noqa: E402
 from bot.storage.db import Database  # noqa: E402
+from bot.storage.deliveries import DeliveryOutbox  # noqa: E402
 from bot.storage.tables import chats, deliveries  # noqa: E402
 from tests.auxil.postgres import admin_connection  # noqa: E402
 from tests.auxil.processes import telegram_chat_rows  # noqa: E402

@@ -177,8 +177,8 @@ messages: [{text: {en: "Campaign hello"}}]
     assert scheduled.first_run_at == datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # 10:00 in UTC+14
     messenger = RecordingMessenger()
     clock.current = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)
-    assert await core.services.campaigns.tick() == 2
-    assert await core.services.campaigns.tick() == 0
+    assert await core.campaign_runs.tick() == 2
+    assert await core.campaign_runs.tick() == 0
     await drain(core, messenger)
     assert messenger.sent == []
     clock.current = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
@@ -207,7 +207,7 @@ messages: [{tip: sid-internet-not-private}, {tip: sid-report-misconduct}]
     try:
         for day in range(3):
             clock.current = datetime(2026, 11, 25 + day, 10, 1, tzinfo=UTC)
-            enqueued = await asyncio.gather(core.services.campaigns.tick(), other.services.campaigns.tick())
+            enqueued = await asyncio.gather(core.campaign_runs.tick(), other.campaign_runs.tick())
             assert sum(enqueued) == 10
             await drain(core, messenger)
     finally:
@@ -225,7 +225,7 @@ async def test_messages_are_snapshotted_and_pause_resume_cancel(core: Core, cloc
     )
     scheduled = await core.services.campaigns.schedule(spec, created_by="test")
     clock.current = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-    await core.services.campaigns.tick()
+    await core.campaign_runs.tick()
     assert await core.services.campaigns.pause(scheduled.campaign_id) == 2
     messenger = RecordingMessenger()
     await drain(core, messenger)
@@ -242,7 +242,7 @@ async def test_messages_are_snapshotted_and_pause_resume_cancel(core: Core, cloc
     clock.current = datetime(2026, 11, 25, 10, 59, tzinfo=UTC)
     assert await core.services.campaigns.cancel(second.campaign_id) == 0
     clock.current = datetime(2026, 11, 25, 11, 1, tzinfo=UTC)
-    assert await core.services.campaigns.tick() == 0
+    assert await core.campaign_runs.tick() == 0
     await drain(core, messenger)
     assert all(text != "Never" for _, text in messenger.sent)
 
@@ -327,7 +327,7 @@ async def test_a_run_at_the_current_minute_goes_out_at_once(core: Core, clock: F
         'name: Now\nschedule: {at: 2026-11-25T09:30, timezone: UTC}\nmessages: [{text: {en: "Now"}}]\n'
     )
     await core.services.campaigns.schedule(spec, created_by="test")
-    assert await core.services.campaigns.tick() == 1
+    assert await core.campaign_runs.tick() == 1
     messenger = RecordingMessenger()
     await drain(core, messenger)
     assert messenger.texts_to("1") == ["Now"]

@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app.wiring import Core
-from bot.content.check import counts, cross_check
+from bot.content.checks import cross_check
+from bot.content.checks.completeness import counts
 from bot.content.library import ContentLibrary
-from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
+from bot.content.loader import load_content
 from bot.content.models import ChallengeItem
-from bot.core.replies import Outgoing
-from bot.services.challenges.discernment import (
+from bot.content.problems import ContentError
+from bot.content.reading import DEFAULT_CONTENT_DIR, read_content
+from bot.core.discernment import (
     MANIPULATIVE,
     RELIABLE,
     Answer,
@@ -29,7 +31,7 @@ from bot.services.challenges.discernment import (
     next_streak,
     technique_options,
 )
-from bot.storage.challenges import ChallengeStore
+from bot.core.replies import Outgoing
 from bot.storage.tables import challenge_results, challenge_seen, challenge_votes
 from tests.auxil.core import (
     FakeClock,
@@ -41,14 +43,15 @@ from tests.auxil.core import (
     text_of,
 )
 from tests.auxil.postgres import throwaway_database
+from tests.auxil.rows import ChallengeRows
 from tests.test_console_chat import chat
 
 ENDED = "That round has ended. /challenge starts a new one."
 EXPIRED = "Sorry, that button has expired. Type /topics or /help to start again."
 
 
-def store_of(core: Core) -> ChallengeStore:
-    return ChallengeStore(core.db, core.services.people)
+def store_of(core: Core) -> ChallengeRows:
+    return ChallengeRows(core.db)
 
 
 def shown_item(replies: list[Outgoing], content: ContentLibrary) -> ChallengeItem:
@@ -620,9 +623,9 @@ async def test_admin_schedules_a_daily_challenge_post_delivered_through_the_outb
     other = await make_core(tmp_path / "other", content, clock, database_url=core.settings.database_url_text)
     try:
         # It is 10:00 in Madrid (09:00 UTC): today's 09:30 has passed, so the first post is tomorrow.
-        assert await core.daily_challenges.tick() == 0
+        assert await core.challenge_posts.tick() == 0
         clock.advance(days=1)
-        posted = await asyncio.gather(core.daily_challenges.tick(), other.daily_challenges.tick())
+        posted = await asyncio.gather(core.challenge_posts.tick(), other.challenge_posts.tick())
         assert sum(posted) == 1, "one post a day, whichever process ticks"
     finally:
         await other.close()
@@ -636,7 +639,7 @@ async def test_admin_schedules_a_daily_challenge_post_delivered_through_the_outb
     assert text_of(vote).startswith("Got it: you said Reliable.")
     assert text_of(await admin.command("challenge", "daily", "off")) == "Done: no more daily challenges here."
     clock.advance(days=1)
-    assert await core.daily_challenges.tick() == 0
+    assert await core.challenge_posts.tick() == 0
     private = text_of(await group_member(core, clock, "73").command("challenge", "daily"))
     assert private.startswith("This group has no daily challenge.")
 
@@ -651,11 +654,11 @@ async def test_group_item_is_revealed_on_time_without_anyone_writing(core, clock
     player = group_member(core, clock, "82", group_id="-800")
     post = await admin.command("challenge")
     await player.press(post[0].reply.flat_choices[0].payload)
-    assert await core.daily_challenges.reveal_tick() == 0, "not time yet"
+    assert await core.challenge_posts.reveal_tick() == 0, "not time yet"
     clock.advance(minutes=core.settings.safetybot_challenge_round_minutes + 1)
     other = await make_core(tmp_path / "other", content, clock, database_url=core.settings.database_url_text)
     try:
-        told = await asyncio.gather(core.daily_challenges.reveal_tick(), other.daily_challenges.reveal_tick())
+        told = await asyncio.gather(core.challenge_posts.reveal_tick(), other.challenge_posts.reveal_tick())
     finally:
         await other.close()
     assert sum(told) == 1, "revealed once, whichever process ticks"
@@ -665,5 +668,5 @@ async def test_group_item_is_revealed_on_time_without_anyone_writing(core, clock
     ((chat_id, text),) = messenger.sent
     assert chat_id == "-800" and text.startswith("The answer: ")
     assert "How the group voted: Reliable 1, Manipulative 0." in text
-    assert await core.daily_challenges.reveal_tick() == 0
+    assert await core.challenge_posts.reveal_tick() == 0
     assert text_of(await admin.command("reveal")).startswith("There's no open challenge here to reveal.")

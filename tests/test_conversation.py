@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
 from bot.core.events import Command
@@ -246,3 +248,21 @@ async def test_group_language_is_a_group_setting_for_admins_only(core: Core, clo
     # Showing the current language needs no admin rights and asks nobody.
     assert "English" in text_of(await member.command("language"))
     assert asked == ["4002", "4001"]
+
+
+async def test_two_features_claiming_one_command_or_action_stop_start_up(core: Core) -> None:
+    """A feature added later must not silently replace another's command or button."""
+    from bot.features import tips
+    from bot.features.base import Feature
+    from bot.features.conversation import CORE_FEATURES, Conversation, DuplicateHandler
+
+    async def another_tip(turn, command):
+        return []
+
+    clash = Feature(commands={"tip": another_tip}, actions={})
+    with pytest.raises(DuplicateHandler, match=r"command /tip is registered twice"):
+        Conversation(core.services, core.conversation.flood, [*CORE_FEATURES, clash])
+    button_clash = Feature(commands={}, actions={tips.actions.TIP: tips.tip_button})
+    with pytest.raises(DuplicateHandler, match=r"button action tip is registered twice"):
+        Conversation(core.services, core.conversation.flood, [*CORE_FEATURES, button_clash])
+    assert set(Conversation(core.services, core.conversation.flood).commands) >= {"tip", "topics", "ask"}

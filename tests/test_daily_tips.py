@@ -9,22 +9,23 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 
 from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
 from bot.core.events import ChatKind, ChatRef, UserRef
 from bot.core.timezones import BadTime, BadZone, next_occurrence, parse_local_time, zone
 from bot.jobs.daily_tips import Dispatcher
-from bot.services.delivery.outbox import DeliveryStatus
 from bot.services.tip_rotation import cycle_order, next_tip, tips_for
-from bot.storage.db import MIGRATIONS_DIR, Database
+from bot.storage.db import Database
+from bot.storage.deliveries import DeliveryStatus
+from bot.storage.delivery_claims import DeliveryClaims
+from bot.storage.people import PeopleStore
 from bot.storage.subscriptions import Subscription, SubscriptionStore
 from bot.storage.tables import UtcDateTime, deliveries, subscriptions
 from tests.auxil.core import FakeClock, group_member, make_core, private_person, text_of
 from tests.auxil.messengers import DeliveryFailed, RecipientGone, RecordingMessenger, RetryLater
+from tests.auxil.migrations import database_urls, migrate
 from tests.auxil.postgres import throwaway_database
 
 MADRID = zone("Europe/Madrid")
@@ -106,6 +107,10 @@ async def test_subscribe_with_time_zone_categories_and_weekdays(core: Core, cloc
             '"25:99" isn\'t a time I understand. Use the 24-hour clock, for example: /subscribe 08:30',
         ),
         (("08:00", "Mars/Olympus"), 'I don\'t know the time zone "Mars/Olympus".'),
+        (("08:00", "America/Argentina"), 'I don\'t know the time zone "America/Argentina".'),
+        (("08:00", "America/Kentucky"), 'I don\'t know the time zone "America/Kentucky".'),
+        (("08:00", "Europe/__pycache__"), 'I don\'t know the time zone "Europe/__pycache__".'),
+        (("08:00", "Europe/" + "x" * 300), "I don't know the time zone"),
         (("08:00", "tomorrow"), 'I didn\'t understand "tomorrow". Try, for example: /subscribe 08:30'),
     ],
 )
@@ -255,7 +260,7 @@ async def test_a_dead_senders_lease_is_reclaimed(core: Core, clock: FakeClock) -
     clock.advance(minutes=6)
     await core.dispatcher.tick()
     core.messengers["test"] = RecordingMessenger()
-    crashed = await core.outbox.claim(
+    crashed = await DeliveryClaims(core.db).claim(
         "dead-worker", ["test"], now=clock.now(), limit=5, lease=timedelta(minutes=2)
     )
     assert len(crashed) == 5
@@ -296,8 +301,8 @@ async def test_graceful_stop_releases_claimed_rows(core: Core, clock: FakeClock)
     clock.advance(minutes=6)
     await core.dispatcher.tick()
     sender = core.make_sender()
-    await core.outbox.claim(sender.worker, ["test"], now=clock.now(), limit=2, lease=timedelta(minutes=5))
-    assert await core.outbox.release(sender.worker) == 2
+    await sender.claims.claim(sender.worker, ["test"], now=clock.now(), limit=2, lease=timedelta(minutes=5))
+    assert await sender.claims.release(sender.worker) == 2
     assert (await core.outbox.counts("tip:"))[DeliveryStatus.PENDING.value] == 0
     assert (await core.outbox.counts("tip:"))["retrying"] == 2
 
@@ -443,7 +448,7 @@ async def test_a_tick_works_through_every_batch(
     due: int, core: Core, clock: FakeClock, content: ContentLibrary
 ) -> None:
     chats_due = await subscribe_people(core, clock, due, "09:05")
-    small = Dispatcher(core.db, core.services.subscriptions, content, clock, batch_size=2)
+    small = Dispatcher(core.services.subscriptions, core.outbox, content, clock, batch_size=2)
     clock.advance(minutes=6)
     assert (await small.tick()).enqueued == due
     assert (await small.tick()).enqueued == 0
@@ -475,22 +480,9 @@ async def test_tick_keeps_local_time_across_dst_and_skips_weekends(each_core: Co
     assert (await subscription_of(core, "7002")).next_due_at == datetime(2027, 3, 29, 8, 0, tzinfo=UTC)
 
 
-def _migrate(connection: Connection, revision: str, *, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["connection"] = connection
-    (command.downgrade if down else command.upgrade)(config, revision)
-
-
-async def _database_urls(tmp_path: Path) -> AsyncIterator[str]:
-    yield f"sqlite+aiosqlite:///{tmp_path / 'migrated.db'}"
-    async for url in throwaway_database():
-        yield url
-
-
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 async def test_due_times_are_converted_to_epoch_seconds_and_back(backend: str, tmp_path: Path) -> None:
-    urls = _database_urls(tmp_path)
+    urls = database_urls(tmp_path)
     if backend == "postgresql":
         await anext(urls)
     url = await anext(urls)
@@ -499,7 +491,7 @@ async def test_due_times_are_converted_to_epoch_seconds_and_back(backend: str, t
     stamp = bindparam("stamp", type_=UtcDateTime())
     try:
         async with db.engine.begin() as connection:
-            await connection.run_sync(_migrate, "0006")
+            await connection.run_sync(migrate, "0006")
             await connection.execute(
                 text(
                     "INSERT INTO chats (id, platform, platform_chat_id, kind, active, created_at) "
@@ -516,16 +508,16 @@ async def test_due_times_are_converted_to_epoch_seconds_and_back(backend: str, t
                 {"stamp": due},
             )
         await db.migrate()
-        subscription = await SubscriptionStore(db).of_chat(1)
+        subscription = await SubscriptionStore(db, PeopleStore(db)).of_chat(1)
         assert subscription is not None
         assert (subscription.next_due_at, subscription.rotation_position) == (due, 3)
         async with db.begin() as connection:
             stored = (await connection.execute(text("SELECT next_due_at FROM subscriptions"))).scalar_one()
             assert stored == int(due.timestamp())
-            due_now = await SubscriptionStore(db).due(connection, int(due.timestamp()), 10)
+            due_now = await SubscriptionStore(db, PeopleStore(db)).due(connection, int(due.timestamp()), 10)
             assert [item.id for item in due_now] == [1]
         async with db.engine.begin() as connection:
-            await connection.run_sync(_migrate, "0006", down=True)
+            await connection.run_sync(migrate, "0006", down=True)
             back = await connection.execute(
                 text("SELECT next_due_at FROM subscriptions").columns(next_due_at=UtcDateTime())
             )

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, literal, select
 
-from bot.services.delivery.outbox import DeliveryOutbox
 from bot.storage.db import Database
+from bot.storage.deliveries import DeliveryOutbox
 from bot.storage.tables import chats, deliveries
 from tests.auxil.processes import Bot, CrashingBotApi, bot_env, telegram_chat_rows, wait_until
 

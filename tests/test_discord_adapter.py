@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.discord import serve
+from adapters.discord.platform import DiscordPlatform
+from adapters.discord.settings import load as load_discord_settings
 from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
 from bot.core.clock import SystemClock
@@ -61,6 +62,20 @@ class Running:
         return not self.task.done()
 
 
+async def launch(
+    tmp_path: Path, content: ContentLibrary, ready: asyncio.Event | None, **values: object
+) -> tuple[Core, DiscordPlatform]:
+    """A core that knows Discord: the ``discord_*`` values are Discord's settings, the rest the core's."""
+    ours: dict[str, object] = {"discord_bot_token": TOKEN}
+    ours.update({name: value for name, value in values.items() if name.startswith("discord_")})
+    rest = {name: value for name, value in values.items() if not name.startswith("discord_")}
+    discord_platform = DiscordPlatform(
+        load_discord_settings(_env_file=None, **ours), ready=ready, guild_ready_timeout=0.05
+    )
+    core = await make_core(tmp_path, content, SystemClock(), platforms={"discord": discord_platform}, **rest)
+    return core, discord_platform
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     tmp_path: Path, content: ContentLibrary, monkeypatch: pytest.MonkeyPatch
@@ -68,9 +83,9 @@ async def running_bot(
     """The Discord adapter logged in to the loopback server, ready, and stopped afterwards."""
     async with FakeDiscord() as api:
         api.patch(monkeypatch)
-        core = await make_core(tmp_path, content, SystemClock(), discord_bot_token=TOKEN)  # type: ignore[arg-type]
         ready = asyncio.Event()
-        task = asyncio.create_task(serve(core, ready=ready, guild_ready_timeout=0.05))
+        core, discord_platform = await launch(tmp_path, content, ready)
+        task = asyncio.create_task(discord_platform.serve(core))
         running = Running(api, core, task)
         try:
             waiter = asyncio.ensure_future(ready.wait())
@@ -118,7 +133,7 @@ async def test_connects_and_syncs_its_commands(bot: Running) -> None:
 
 async def test_ask_answers_with_the_right_faq(bot: Running) -> None:
     interaction = bot.api.slash("ask", {"question": "my instagram got hacked"})
-    (answer,) = await bot.content.texts(interaction)
+    (answer,) = await bot.texts(interaction)
     assert answer.startswith("What do I do if my account was hacked?")
     assert "Sources:" in answer
     posted = bot.api.replies_to(interaction)[0]
@@ -130,18 +145,18 @@ async def test_ask_answers_with_the_right_faq(bot: Running) -> None:
 
 async def test_tip_and_another_tip_button(bot: Running) -> None:
     interaction = bot.api.slash("tip")
-    (tip,) = await bot.content.texts(interaction)
+    (tip,) = await bot.texts(interaction)
     assert tip.startswith("Tip:")
     buttons = dict(bot.api.replies_to(interaction)[0].custom_ids)
     assert len(buttons["Another tip"].encode()) <= 100
     press = bot.api.press(buttons["Another tip"])
-    (another,) = await bot.content.texts(press)
+    (another,) = await bot.texts(press)
     assert another.startswith("Tip:")
 
 
 async def test_stale_or_forged_button_is_answered_ephemerally(bot: Running) -> None:
     press = bot.api.press("t:strong-passwords~~forged00")
-    (reply,) = await bot.core.replies(press)
+    (reply,) = await bot.replies(press)
     assert "that button has expired" in plain(reply.content)
     assert reply.ephemeral
     await asyncio.sleep(0.2)
@@ -150,11 +165,11 @@ async def test_stale_or_forged_button_is_answered_ephemerally(bot: Running) -> N
 
 async def test_subscribe_in_a_channel_needs_manage_server(bot: Running) -> None:
     refused = bot.api.slash("subscribe", {"time": "08:00"}, user_id=2001, permissions=MEMBER_PERMISSIONS)
-    assert (await bot.content.texts(refused)) == ["Only this group's admins can change its settings."]
+    assert (await bot.texts(refused)) == ["Only this group's admins can change its settings."]
     allowed = bot.api.slash(
         "subscribe", {"time": "08:00", "zone": "Europe/Madrid"}, user_id=2002, permissions=ADMIN
     )
-    (done,) = await bot.content.texts(allowed)
+    (done,) = await bot.texts(allowed)
     assert done.startswith("Done!")
 
 
@@ -164,7 +179,7 @@ async def _subscribe_and_make_due(bot: Running) -> None:
     from bot.storage.tables import subscriptions
 
     interaction = bot.api.slash("subscribe", {"time": "08:00"}, user_id=2002, permissions=ADMIN)
-    (done,) = await bot.content.texts(interaction)
+    (done,) = await bot.texts(interaction)
     assert done.startswith("Done!")
     async with bot.core.db.begin() as connection:
         await connection.execute(
@@ -194,21 +209,21 @@ async def test_forbidden_channel_pauses_its_subscription(bot: Running) -> None:
         "Give me permission to send messages there, then run /subscribe in it again."
     )
     interaction = bot.api.slash("subscription")
-    (status,) = await bot.content.texts(interaction)
+    (status,) = await bot.texts(interaction)
     assert "paused" in status
 
 
 async def test_topics_buttons_lead_to_an_answer(bot: Running) -> None:
     interaction = bot.api.slash("topics")
-    (intro,) = await bot.core.replies(interaction)
+    (intro,) = await bot.replies(interaction)
     rows = intro.components
     assert 1 <= len(rows) <= 5 and all(len(row["components"]) <= 5 for row in rows)
     category = dict(intro.custom_ids)["Image abuse"]
     press = bot.api.press(category)
-    (listing,) = await bot.core.replies(press)
+    (listing,) = await bot.replies(press)
     _, topic = listing.custom_ids[0]
     answer = bot.api.press(topic)
-    (text,) = await bot.content.texts(answer)
+    (text,) = await bot.texts(answer)
     assert "Sources:" in text
 
 
@@ -217,7 +232,7 @@ async def test_direct_message_is_a_private_chat(bot: Running) -> None:
     from tests.auxil.discord_server import DM_CHANNEL_ID
 
     interaction = bot.api.slash("language", {"code": "en"}, channel_id=None, user_id=3003)
-    (done,) = await bot.content.texts(interaction)
+    (done,) = await bot.texts(interaction)
     assert done == "Done: I'll speak English with you from now on."
     people = bot.core.services.people
     assert await people.language_of(UserRef("discord", "3003")) == "en"
@@ -229,11 +244,11 @@ async def test_slow_core_is_deferred_then_followed_up(bot: Running, monkeypatch:
 
     monkeypatch.setattr(client, "ANSWER_WITHIN", 0)
     interaction = bot.api.slash("tip")
-    (tip,) = await bot.core.replies(interaction)
+    (tip,) = await bot.replies(interaction)
     assert bot.api.callback_of(interaction)["type"] == 5
     assert tip.where == "followup" and plain(tip.content).startswith("Tip:")
     press = bot.api.press("t:strong-passwords~~forged00")
-    (expired,) = await bot.core.replies(press)
+    (expired,) = await bot.replies(press)
     assert bot.api.callback_of(press)["type"] == 6
     assert expired.where == "followup" and expired.ephemeral
 
@@ -245,7 +260,7 @@ async def test_a_failing_interaction_is_logged_without_text_and_the_bot_goes_on(
     failed = bot.api.slash("ask", {"question": "my-private-words about scams"})
     await bot.api.wait_for(lambda: any(call.status == 400 for call in bot.api.calls), what="the failure")
     interaction = bot.api.slash("help")
-    (help_text,) = await bot.content.texts(interaction)
+    (help_text,) = await bot.texts(interaction)
     assert help_text.startswith("Here's what I can do")
     assert f"interaction {failed} failed" in caplog.text
     assert "my-private-words" not in caplog.text
@@ -308,17 +323,16 @@ async def test_sharding_and_dev_guild_sync(
 
     async with FakeDiscord() as api:
         api.patch(monkeypatch)
-        core = await make_core(
+        ready = asyncio.Event()
+        core, discord_platform = await launch(
             tmp_path,
             content,
-            SystemClock(),  # type: ignore[arg-type]
-            discord_bot_token=TOKEN,
+            ready,
             discord_shard_count=shard_count,
             discord_shard_ids=shard_ids,
             discord_dev_guild_id=GUILD_ID,
         )
-        ready = asyncio.Event()
-        task = asyncio.create_task(serve(core, ready=ready, guild_ready_timeout=0.05))
+        task = asyncio.create_task(discord_platform.serve(core))
         try:
             await api.wait_for(lambda: ready.is_set() or task.done(), what="ready")
             assert not task.done(), task.exception()
@@ -338,15 +352,9 @@ async def test_flooding_member_gets_a_notice_then_a_silent_acknowledgement(
 ) -> None:
     async with FakeDiscord() as api:
         api.patch(monkeypatch)
-        core = await make_core(
-            tmp_path,
-            content,
-            SystemClock(),  # type: ignore[arg-type]
-            discord_bot_token=TOKEN,
-            safetybot_flood_limit_per_minute=1,
-        )
         ready = asyncio.Event()
-        task = asyncio.create_task(serve(core, ready=ready, guild_ready_timeout=0.05))
+        core, discord_platform = await launch(tmp_path, content, ready, safetybot_flood_limit_per_minute=1)
+        task = asyncio.create_task(discord_platform.serve(core))
         try:
             await api.wait_for(lambda: ready.is_set() or task.done(), what="ready")
             first = api.slash("tip")
@@ -371,34 +379,34 @@ async def test_flooding_member_gets_a_notice_then_a_silent_acknowledgement(
 
 async def test_challenge_in_a_channel_answered_ephemerally_once_per_member(bot: Running) -> None:
     posted = bot.api.slash("challenge")
-    (item,) = await bot.core.replies(posted)
+    (item,) = await bot.replies(posted)
     assert not item.ephemeral, "the channel's item is for everyone"
     buttons = dict(bot.api.replies_to(posted)[0].custom_ids)
     assert set(buttons) == {"Reliable", "Manipulative"}
     first = bot.api.press(buttons["Reliable"], user_id=2001)
-    (vote,) = await bot.core.replies(first)
+    (vote,) = await bot.replies(first)
     assert vote.ephemeral and plain(vote.content).startswith("Got it: you said Reliable.")
     again = bot.api.press(buttons["Manipulative"], user_id=2001)
-    (repeat,) = await bot.core.replies(again)
+    (repeat,) = await bot.replies(again)
     assert repeat.ephemeral and plain(repeat.content) == "You already answered this one."
     other = bot.api.press(buttons["Manipulative"], user_id=2002, user_name="Grace")
-    (second_vote,) = await bot.core.replies(other)
+    (second_vote,) = await bot.replies(other)
     assert second_vote.ephemeral
     refused = bot.api.slash("reveal", user_id=2002, permissions=MEMBER_PERMISSIONS)
-    assert (await bot.content.texts(refused)) == ["Only this group's admins can reveal the answer early."]
+    assert (await bot.texts(refused)) == ["Only this group's admins can reveal the answer early."]
     revealed = bot.api.slash("reveal", user_id=2003, permissions=ADMIN)
-    (reveal,) = await bot.content.texts(revealed)
+    (reveal,) = await bot.texts(revealed)
     assert reveal.startswith("The answer: ")
     assert "How the group voted: Reliable 1, Manipulative 1. 1 of 2 got it right." in reveal
 
 
 async def test_private_challenge_round_in_a_dm(bot: Running) -> None:
     started = bot.api.slash("challenge", channel_id=None, user_id=3004)
-    (item,) = await bot.content.texts(started)
+    (item,) = await bot.texts(started)
     assert item
     buttons = dict(bot.api.replies_to(started)[0].custom_ids)
     press = bot.api.press(buttons["Reliable"], channel_id=None, user_id=3004)
-    feedback = (await bot.content.texts(press))[0]
+    feedback = (await bot.texts(press))[0]
     assert feedback.startswith(("✅ Right: this one is reliable.", "❌ Not quite: this one is manipulative"))
 
 
@@ -406,15 +414,14 @@ async def test_sender_process_posts_without_a_gateway_connection(
     tmp_path: Path, content: ContentLibrary, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`run --role sender`: Discord's HTTP API only, no gateway, no command sync."""
-    from adapters.discord import outbox_messenger
     from bot.core.events import ChatKind, ChatRef
     from bot.core.replies import Reply
 
     async with FakeDiscord() as api:
         api.patch(monkeypatch)
-        core = await make_core(tmp_path, content, SystemClock(), discord_bot_token=TOKEN)  # type: ignore[arg-type]
+        core, discord_platform = await launch(tmp_path, content, None)
         try:
-            async with outbox_messenger(core) as messenger:
+            async with discord_platform.outbox_messenger() as messenger:
                 chat = ChatRef("discord", str(CHANNEL_ID), ChatKind.GROUP)
                 assert await messenger.deliver(chat, Reply("A **tip** from the sender"))
         finally:

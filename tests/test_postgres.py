@@ -28,7 +28,7 @@ async def pg_core(tmp_path: Path, content: ContentLibrary, clock: FakeClock) -> 
 async def test_migrations_run_and_are_idempotent(
     pg_core: Core, content: ContentLibrary, tmp_path: Path
 ) -> None:
-    assert pg_core.db.dialect == "postgresql"
+    assert pg_core.db.backend == "postgresql"
     await pg_core.db.migrate()
     async with pg_core.db.begin() as connection:
         tables = {

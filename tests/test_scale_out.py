@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from bot.app.runner import run_job
 from bot.content.library import ContentLibrary
 from bot.storage.db import Database
-from bot.storage.dialect import lock_key
+from bot.storage.dialect.locks import lock_key
 from bot.storage.tables import chats, deliveries, subscriptions
 from tests.auxil.core import FakeClock, make_core, private_person, text_of
 from tests.auxil.postgres import throwaway_database
@@ -36,6 +36,8 @@ CONCURRENCY = 16
 BATCH = 100
 LEASE_SECONDS = 5
 KILL_AT = 6_000
+VICTIM_TOKEN = "123456:VICTIM"
+"""The sender killed mid-drop calls the Bot API with its own token, so the server can catch it sending."""
 TEXT = "Scale-out test message"
 
 
@@ -204,6 +206,9 @@ async def prepare_subscribers(db: Database, chat_ids: frozenset[int] = CHAT_IDS)
 
 
 def schedule_campaign(env: dict[str, str], workdir: Path) -> None:
+    now = datetime.now(UTC)
+    if now.second > 30:  # the command takes a few seconds to start: keep "this minute" from passing
+        time.sleep(61 - now.second)
     at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M")  # this minute: due at once
     spec = workdir / "drop.yaml"
     spec.write_text(
@@ -255,16 +260,20 @@ async def test_three_senders_and_two_schedulers_deliver_a_drop_once_through_a_si
             schedulers = [
                 Bot(env, workdir, tmp_path / f"scheduler-{n}.log", "--role", "scheduler") for n in range(2)
             ]
-            senders = [Bot(env, workdir, tmp_path / f"sender-{n}.log", "--role", "sender") for n in range(3)]
+            victim_env = {**env, "TELEGRAM_BOT_TOKEN": VICTIM_TOKEN}  # so the server knows its requests
+            senders = [
+                Bot(victim_env if n == 0 else env, workdir, tmp_path / f"sender-{n}.log", "--role", "sender")
+                for n in range(3)
+            ]
             processes = [*schedulers, *senders]
             schedule_campaign(env, workdir)
             for process in processes:
                 process.start()
 
-            # 1. SIGKILL the first sender when the 6,000th message reaches Telegram.
+            # 1. SIGKILL the first sender while it sends the 6,000th message (or the first after it).
             victim = senders[0]
             assert victim.proc is not None
-            api.kill_when_sent(victim.proc, KILL_AT)
+            api.kill_when_sent(victim.proc, KILL_AT, token=VICTIM_TOKEN)
             await wait_until(lambda: api.sent_at_kill is not None, 120, f"{KILL_AT} messages sent", None)
             assert await victim.wait_exit(10) == -signal.SIGKILL
             at_kill = await rows_of(db)

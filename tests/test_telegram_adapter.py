@@ -15,7 +15,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from adapters.telegram import serve
+from adapters.telegram.platform import TelegramPlatform
+from adapters.telegram.settings import load as load_telegram_settings
 from bot.app.wiring import Core
 from bot.content.library import ContentLibrary
 from bot.core.clock import SystemClock
@@ -55,11 +56,22 @@ async def start(tmp_path: Path, content: ContentLibrary, api: FakeBotApi, **sett
         "telegram_api_base_url": api.base_url,
     }
     values.update(settings)
-    core = await make_core(tmp_path, content, SystemClock(), **values)  # type: ignore[arg-type]
-    task = asyncio.create_task(serve(core))
-    await api.wait_for(lambda: bool(api.calls_to("getUpdates")) or task.done(), what="polling to start")
-    assert not task.done(), task.exception()
-    return Running(api, core, task)
+    running = await launch(tmp_path, content, api, values)
+    await api.wait_for(lambda: bool(api.calls_to("getUpdates")) or running.task.done(), what="polling")
+    assert running.alive(), running.task.exception()
+    return running
+
+
+async def launch(
+    tmp_path: Path, content: ContentLibrary, api: FakeBotApi, values: dict[str, object]
+) -> Running:
+    """A core and Telegram serving it: the ``telegram_*`` values are Telegram's settings, the rest the
+    core's (as the registry would build them from the environment)."""
+    ours = {name: value for name, value in values.items() if name.startswith("telegram_")}
+    telegram = TelegramPlatform(load_telegram_settings(_env_file=None, **ours))
+    rest = {name: value for name, value in values.items() if name not in ours}
+    core = await make_core(tmp_path, content, SystemClock(), platforms={"telegram": telegram}, **rest)
+    return Running(api, core, asyncio.create_task(telegram.serve(core)))
 
 
 async def stop(running: Running) -> None:
@@ -277,19 +289,16 @@ async def test_webhook_mode_checks_the_secret(
     tmp_path: Path, content: ContentLibrary, unused_tcp_port: int
 ) -> None:
     async with FakeBotApi() as api:
-        core = await make_core(
-            tmp_path,
-            content,
-            SystemClock(),
-            telegram_bot_token="123456:TEST-TOKEN",
-            telegram_api_base_url=api.base_url,
-            telegram_webhook_url=f"http://127.0.0.1:{unused_tcp_port}/telegram/hook",
-            telegram_webhook_listen="127.0.0.1",
-            telegram_webhook_port=unused_tcp_port,
-            telegram_webhook_secret="s3cret-token",
-        )
-        task = asyncio.create_task(serve(core))
-        running = Running(api, core, task)
+        values: dict[str, object] = {
+            "telegram_bot_token": "123456:TEST-TOKEN",
+            "telegram_api_base_url": api.base_url,
+            "telegram_webhook_url": f"http://127.0.0.1:{unused_tcp_port}/telegram/hook",
+            "telegram_webhook_listen": "127.0.0.1",
+            "telegram_webhook_port": unused_tcp_port,
+            "telegram_webhook_secret": "s3cret-token",
+        }
+        running = await launch(tmp_path, content, api, values)
+        task = running.task
         try:
             await api.wait_for(lambda: api.webhook_url is not None or task.done(), what="setWebhook")
             assert api.webhook_url == f"http://127.0.0.1:{unused_tcp_port}/telegram/hook"
@@ -336,7 +345,7 @@ async def test_daily_tip_goes_out_through_telegram_once_despite_a_429(bot: Runni
     assert (await bot.core.outbox.counts("tip:"))["retrying"] == 1
     await asyncio.sleep(1.1)
     assert await sender.run_once() == 1
-    texts = bot.content.texts(ADA)
+    texts = bot.texts(ADA)
     assert len(texts) == 2 and texts[1].startswith("Tip:")
     assert (await bot.core.outbox.counts("tip:"))["sent"] == 1
 

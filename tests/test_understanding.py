@@ -56,7 +56,7 @@ class FixedUnderstanding:
     def __init__(self, level: CrisisLevel | None, topics: list[tuple[str, float]]) -> None:
         self.reading = Reading(1.0 if level else -2.0, level, tuple(topics))
 
-    def read(self, text: str) -> Reading:
+    def read(self, text: str, *, also: Sequence[str] = ()) -> Reading:
         return self.reading
 
 
@@ -78,12 +78,12 @@ def test_the_default_encoder_gives_unit_vectors_in_order_and_one_space_for_all_l
 def test_an_encoder_that_cannot_load_leaves_one_log_line_and_no_layer(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import bot.understanding.use_encoder as use_encoder
+    import bot.understanding.encoders as encoders
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("weights missing")
 
-    monkeypatch.setattr(use_encoder, "UniversalSentenceEncoder", broken)
+    monkeypatch.setattr(encoders, "UniversalSentenceEncoder", broken)
     with caplog.at_level(logging.WARNING):
         assert load_encoder("use") is None
     lines = [record.getMessage() for record in caplog.records]
@@ -246,7 +246,9 @@ async def test_an_ambiguous_question_gets_a_clarifying_question(
     core.services.engine.understanding = FixedUnderstanding(None, ranked)  # type: ignore[assignment]
     try:
         person = private_person(core, clock)
-        replies = await person.say("zzz qqq")
+        # A little lexical evidence (a "text"), the vectors split between two topics: not sure enough to
+        # answer, sure enough to ask.
+        replies = await person.say("got a strange text")
         assert text_of(replies) == "I want to get this right. Is it about one of these?"
         labels = labels_of(replies)
         assert labels[-1] == "All topics" and len(labels) == 4

@@ -11,7 +11,7 @@ import threading
 from dataclasses import replace
 from typing import TextIO
 
-from bot.app.wiring import Core
+from bot.app.platforms import ChatPort
 from bot.core.events import ButtonPress, ChatKind, ChatRef, Command, Incoming, TextMessage, UserRef
 from bot.core.markup import plain_text
 from bot.core.replies import Choice, Outgoing, Reply
@@ -29,7 +29,7 @@ def render(reply: Reply, first_number: int = 1) -> str:
     return "\n".join(lines)
 
 
-def terminal_language(core: Core) -> str | None:
+def terminal_language(port: ChatPort) -> str | None:
     """The terminal's language (LC_ALL, LC_MESSAGES or LANG, e.g. "es_MX.UTF-8") when the bot ships it.
 
     None otherwise ("C.UTF-8", unset), so the core goes by the language each message is written in.
@@ -38,14 +38,16 @@ def terminal_language(core: Core) -> str | None:
         value = os.environ.get(name, "").split(".")[0]
         if value:
             code = value.replace("_", "-").split("-")[0].lower()
-            return code if code in core.services.content.languages else None
+            return code if code in port.content.languages else None
     return None
 
 
-def parse_line(line: str, user: UserRef, chat: ChatRef, choices: list[Choice], core: Core) -> Incoming | None:
+def parse_line(
+    line: str, user: UserRef, chat: ChatRef, choices: list[Choice], port: ChatPort
+) -> Incoming | None:
     """Turn one typed line into an event (None for a blank line)."""
     text = line.strip()
-    now = core.services.clock.now()
+    now = port.clock.now()
     if not text:
         return None
     if text.isdigit() and choices:
@@ -61,12 +63,12 @@ def parse_line(line: str, user: UserRef, chat: ChatRef, choices: list[Choice], c
 class ConsoleChat:
     """Reads lines, hands them to the core, prints the replies."""
 
-    def __init__(self, core: Core, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-        self.core = core
+    def __init__(self, port: ChatPort, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+        self.port = port
         self.stdin = stdin
         self.stdout = stdout
         name = getpass.getuser() or "you"
-        self.terminal_language = terminal_language(core)
+        self.terminal_language = terminal_language(port)
         self.user = UserRef(PLATFORM, name, display_name=name, language_hint=self.terminal_language)
         self.chat = ChatRef(PLATFORM, name, ChatKind.PRIVATE)
         self.choices: list[Choice] = []
@@ -108,14 +110,14 @@ class ConsoleChat:
         """A terminal that says nothing about its language: once the person clearly writes in one, the
         numbered buttons and commands that follow answer in it too (a platform would send its own hint)."""
         if self.terminal_language is None and isinstance(event, TextMessage):
-            detected = self.core.services.detector.detect(event.text)
+            detected = self.port.detect_language(event.text)
             if detected is not None and detected != self.user.language_hint:
                 self.user = replace(self.user, language_hint=detected)
 
     async def run(self) -> None:
         """Chat until end of input or Ctrl-C."""
-        texts = self.core.services.texts
-        lang = self.core.services.content.resolve_language(self.user.language_hint)
+        texts = self.port.texts
+        lang = self.port.content.resolve_language(self.user.language_hint)
         if self.interactive:
             self.stdout.write(texts.say(lang, "console.intro") + "\n")
         lines = self._start_reader()
@@ -124,11 +126,11 @@ class ConsoleChat:
                 line = await self._read_line(lines)
                 if line == "":
                     break
-                event = parse_line(line, self.user, self.chat, self.choices, self.core)
+                event = parse_line(line, self.user, self.chat, self.choices, self.port)
                 if event is None:
                     continue
                 self._follow_language(event)
-                self.show(await self.core.conversation.handle(event))
+                self.show(await self.port.handle(event))
         except (KeyboardInterrupt, asyncio.CancelledError):
             pass
         finally:

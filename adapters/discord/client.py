@@ -19,8 +19,9 @@ from adapters.discord.commands import build_commands
 from adapters.discord.inbound import command_event, dm_text_event, press_event
 from adapters.discord.messenger import NO_MENTIONS, DiscordMessenger
 from adapters.discord.render import pieces
+from adapters.discord.settings import DiscordSettings
 from adapters.discord.translator import ContentTranslator
-from bot.app.wiring import Core
+from bot.app.platforms import ChatPort
 from bot.core.events import Incoming
 from bot.core.replies import Outgoing
 
@@ -36,9 +37,8 @@ def intents() -> discord.Intents:
     return discord.Intents(guilds=True, dm_messages=True)
 
 
-def client_class_and_options(core: Core) -> tuple[type[discord.Client], dict[str, Any]]:
+def client_class_and_options(settings: DiscordSettings) -> tuple[type[discord.Client], dict[str, Any]]:
     """A plain Client for one shard (or none), an AutoShardedClient for several shards in one process."""
-    settings = core.settings
     count, ids = settings.discord_shard_count, list(settings.discord_shard_ids)
     if len(ids) > 1 or (not ids and count is not None and count > 1):
         options: dict[str, Any] = {"shard_count": count}
@@ -53,26 +53,26 @@ def client_class_and_options(core: Core) -> tuple[type[discord.Client], dict[str
 class _Handlers:
     """The adapter's behaviour, shared by the plain and the auto-sharded client."""
 
-    core: Core
+    port: ChatPort
+    settings: DiscordSettings
     tree: app_commands.CommandTree
     ready_event: asyncio.Event | None
 
-    def _setup(self, core: Core, ready: asyncio.Event | None) -> None:
-        self.core = core
+    def _setup(self, port: ChatPort, settings: DiscordSettings, ready: asyncio.Event | None) -> None:
+        self.port = port
+        self.settings = settings
         self.ready_event = ready
         self.tree = app_commands.CommandTree(self)  # type: ignore[arg-type]
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
-        services = core.services
-        lang = services.content.default_language
-        for command in build_commands(services.texts, lang, self.on_command):
+        lang = port.content.default_language
+        for command in build_commands(port.texts, lang, self.on_command):
             self.tree.add_command(command)
 
     async def setup_hook(self) -> None:
         """Sync the slash commands (descriptions in every shipped language): to DISCORD_DEV_GUILD_ID when
         set (instant), else globally."""
-        services = self.core.services
-        await self.tree.set_translator(ContentTranslator(services.content, services.texts))
-        guild_id = self.core.settings.discord_dev_guild_id
+        await self.tree.set_translator(ContentTranslator(self.port.content, self.port.texts))
+        guild_id = self.settings.discord_dev_guild_id
         if guild_id is not None:
             guild = discord.Object(id=guild_id)
             self.tree.copy_global_to(guild=guild)
@@ -88,7 +88,7 @@ class _Handlers:
             self.ready_event.set()
 
     async def on_command(self, interaction: discord.Interaction, name: str, args: tuple[str, ...]) -> None:
-        event = command_event(interaction, self.core.services.content, name, args)
+        event = command_event(interaction, self.port.content, name, args)
         await self.answer(interaction, event)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -96,7 +96,7 @@ class _Handlers:
         if interaction.type is not discord.InteractionType.component:
             return
         try:
-            event = press_event(interaction, self.core.services.content)
+            event = press_event(interaction, self.port.content)
             if event is None:
                 await interaction.response.defer()
                 return
@@ -120,14 +120,14 @@ class _Handlers:
         if message.guild is not None or message.author.bot or not message.content.strip():
             return
         event = dm_text_event(message)
-        replies = await self.core.conversation.handle(event)
+        replies = await self.port.handle(event)
         messenger = DiscordMessenger(self)  # type: ignore[arg-type]
         for outgoing in replies:
             await messenger.deliver(outgoing.chat, outgoing.reply)
 
     async def answer(self, interaction: discord.Interaction, event: Incoming) -> None:
         """Let the core answer; reply directly when it is quick, else defer and follow up."""
-        work = asyncio.ensure_future(self.core.conversation.handle(event))
+        work = asyncio.ensure_future(self.port.handle(event))
         done, _ = await asyncio.wait({work}, timeout=ANSWER_WITHIN)
         deferred = False
         if not done:
@@ -169,34 +169,40 @@ class _Handlers:
 
 
 class SafetyClient(_Handlers, discord.Client):
-    def __init__(self, core: Core, *, ready: asyncio.Event | None = None, **options: Any) -> None:
+    def __init__(
+        self, port: ChatPort, settings: DiscordSettings, *, ready: asyncio.Event | None = None, **options: Any
+    ) -> None:
         super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **options)
-        self._setup(core, ready)
+        self._setup(port, settings, ready)
 
 
 class AutoShardedSafetyClient(_Handlers, discord.AutoShardedClient):
-    def __init__(self, core: Core, *, ready: asyncio.Event | None = None, **options: Any) -> None:
+    def __init__(
+        self, port: ChatPort, settings: DiscordSettings, *, ready: asyncio.Event | None = None, **options: Any
+    ) -> None:
         super().__init__(intents=intents(), allowed_mentions=NO_MENTIONS, **options)
-        self._setup(core, ready)
+        self._setup(port, settings, ready)
 
 
-async def run(core: Core, *, ready: asyncio.Event | None = None, **client_options: Any) -> None:
+async def run(
+    port: ChatPort, settings: DiscordSettings, *, ready: asyncio.Event | None = None, **client_options: Any
+) -> None:
     """Run the Discord adapter until cancelled (or until discord.py gives up on the connection)."""
-    token = core.settings.discord_bot_token
+    token = settings.discord_bot_token
     assert token is not None
     # At DEBUG, discord.py logs request bodies and gateway events, i.e. what people wrote: never below INFO.
     for name in ("discord.http", "discord.gateway", "discord.client", "discord.state"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
-    cls, options = client_class_and_options(core)
+    cls, options = client_class_and_options(settings)
     options.update(client_options)
-    client = cls(core, ready=ready, **options)
+    client = cls(port, settings, ready=ready, **options)
     messenger = DiscordMessenger(client)
     try:
         await client.login(token.get_secret_value())
-        core.messengers[messenger.platform] = messenger
+        port.register_messenger(messenger)
         await client.connect(reconnect=True)
     finally:
-        core.messengers.pop(messenger.platform, None)
+        port.unregister_messenger(messenger.platform)
         await client.close()

@@ -18,7 +18,8 @@ from adapters.telegram.admins import AdminCache
 from adapters.telegram.inbound import chat_ref, private_chat, to_event
 from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.outbound import TelegramSender
-from bot.app.wiring import Core
+from adapters.telegram.settings import TelegramSettings
+from bot.app.platforms import ChatPort
 from bot.core.events import ButtonPress
 from bot.core.markup import plain_text
 
@@ -32,9 +33,9 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 class TelegramAdapter:
     """Connects the core to Telegram."""
 
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        settings = core.settings
+    def __init__(self, port: ChatPort, settings: TelegramSettings) -> None:
+        self.port = port
+        self.settings = settings
         assert settings.telegram_bot_token is not None
         builder: Any = (
             ApplicationBuilder()
@@ -57,13 +58,13 @@ class TelegramAdapter:
         self.application: Application = builder.build()
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.application.add_error_handler(self.on_error)
-        self.sender = TelegramSender(self.application.bot, core.services.people)
+        self.sender = TelegramSender(self.application.bot, port)
         self.admins = AdminCache(self.application.bot, settings.telegram_admin_cache_seconds)
 
     async def register_commands(self) -> None:
         """setMyCommands: one list per shipped language, plus the default language's for everyone else."""
-        texts = self.core.services.texts
-        content = self.core.services.content
+        texts = self.port.texts
+        content = self.port.content
         for lang in content.shipped:
             commands = [
                 BotCommand(texts.command_name(lang, name), text[:256])
@@ -87,7 +88,7 @@ class TelegramAdapter:
             if query is not None:
                 await self.sender.answer_press(query.id, private_chat(query.from_user.id), None)
             return
-        replies = await self.core.conversation.handle(event, admin_check=self.admins.is_admin)
+        replies = await self.port.handle(event, admin_check=self.admins.is_admin)
         context_label = f"update {update.update_id}"
         if query is None or not isinstance(event, ButtonPress):
             await self.sender.send_all(replies, context=context_label)
@@ -109,11 +110,10 @@ class TelegramAdapter:
         change = update.my_chat_member
         assert change is not None
         chat = chat_ref(change.chat) or private_chat(change.chat.id)
-        people = self.core.services.people
         if change.new_chat_member.status in (ChatMember.BANNED, ChatMember.LEFT):
-            await people.mark_chat_inactive(chat, datetime.now(UTC))
+            await self.port.chat_unreachable(chat, datetime.now(UTC))
         else:
-            await people.reactivate_chat(chat)
+            await self.port.chat_reachable(chat)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a failure with the update id only (never message text or the token); the bot goes on."""
@@ -123,7 +123,7 @@ class TelegramAdapter:
 
     async def run(self) -> None:
         """Run until cancelled: long polling, or the webhook server when TELEGRAM_WEBHOOK_URL is set."""
-        settings = self.core.settings
+        settings = self.settings
         app = self.application
         await app.initialize()
         assert settings.telegram_bot_token is not None
@@ -138,7 +138,7 @@ class TelegramAdapter:
             await messenger.stop()
             await app.shutdown()
             raise
-        self.core.messengers[messenger.platform] = messenger
+        self.port.register_messenger(messenger)
         try:
             await self.register_commands()
             updater = app.updater
@@ -168,6 +168,6 @@ class TelegramAdapter:
                 if app.running:
                     await app.stop()
         finally:
-            self.core.messengers.pop(messenger.platform, None)
+            self.port.unregister_messenger(messenger.platform)
             await messenger.stop()
             await app.shutdown()

@@ -1,7 +1,9 @@
-"""Sending to Telegram, with its errors handled where they happen.
+"""Replies to people on Telegram: sent through the one send path (``adapters.telegram.messenger``),
+with a short inline retry, since the person is waiting.
 
-Forbidden (blocked, or removed from the group) marks the chat inactive; RetryAfter waits the time it
-names; network errors and timeouts are retried with backoff; anything else is logged and dropped.
+RetryLater with a short wait is waited out (longer waits are given up and logged); network errors are
+retried with backoff; a chat that is gone is reported to the core and the rest of its replies dropped;
+anything else is logged (never with text) and the next reply goes on.
 """
 
 from __future__ import annotations
@@ -9,38 +11,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import warnings
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from datetime import UTC, datetime
 
-from telegram import Bot, LinkPreviewOptions, Message
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram import Bot, Message
+from telegram.error import TelegramError
 
-from adapters.telegram.render import html_chunks, keyboard
+from adapters.telegram.messenger import send_reply
+from bot.app.platforms import ChatPort
 from bot.core.events import ChatRef
+from bot.core.messenger import DeliveryFailed, RecipientGone, RetryLater
 from bot.core.replies import Outgoing
-from bot.storage.people import PeopleStore
 
 _log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 MAX_ATTEMPTS = 5
 MAX_RETRY_AFTER = 120.0
 """Longer waits than this are not waited out inline; the send is given up and logged."""
-
-
-class ChatUnavailable(Exception):
-    """Telegram says the bot may no longer write to this chat."""
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """RetryAfter's wait in seconds (python-telegram-bot 22 may return int or timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 def backoff(attempt: int) -> float:
@@ -51,70 +37,43 @@ def backoff(attempt: int) -> float:
 class TelegramSender:
     """Sends core replies to Telegram chats."""
 
-    def __init__(self, bot: Bot, people: PeopleStore) -> None:
+    def __init__(self, bot: Bot, port: ChatPort) -> None:
         self.bot = bot
-        self.people = people
+        self.port = port
 
-    async def _attempt(self, chat: ChatRef, call: Callable[[], Awaitable[T]]) -> T:
+    async def send(self, outgoing: Outgoing) -> None:
+        """Send one reply, retrying briefly; RecipientGone when the chat is gone (the core is told)."""
+        sent: list[Message] = []
         for attempt in range(MAX_ATTEMPTS):
             try:
-                return await call()
-            except RetryAfter as error:
-                wait = retry_after_seconds(error)
+                await send_reply(self.bot, outgoing.chat, outgoing.reply, sent=sent)
+                return
+            except RecipientGone:
+                await self.port.chat_unreachable(outgoing.chat, datetime.now(UTC))
+                _log.info("telegram chat is no longer reachable; marked inactive")
+                raise
+            except RetryLater as error:
+                wait = error.seconds if error.seconds is not None else backoff(attempt)
                 if wait > MAX_RETRY_AFTER or attempt == MAX_ATTEMPTS - 1:
                     raise
-                _log.warning("telegram asked to wait %.1f s before retrying", wait)
+                if error.seconds is not None:
+                    _log.warning("telegram asked to wait %.1f s before retrying", wait)
                 await asyncio.sleep(wait)
-            except Forbidden:
-                await self.people.mark_chat_inactive(chat, datetime.now(UTC))
-                _log.info("telegram chat is no longer reachable; marked inactive")
-                raise ChatUnavailable(chat.chat_id) from None
-            except BadRequest:
-                raise
-            except NetworkError:
-                if attempt == MAX_ATTEMPTS - 1:
-                    raise
-                await asyncio.sleep(backoff(attempt))
-        raise AssertionError("unreachable")
-
-    async def send(self, outgoing: Outgoing) -> list[Message]:
-        """Send one reply (split into several messages when long). Returns what Telegram accepted."""
-        chat_id = outgoing.chat.chat_id
-        chunks = html_chunks(outgoing.reply)
-        markup = keyboard(outgoing.reply)
-        sent: list[Message] = []
-        for position, chunk in enumerate(chunks):
-            last = position == len(chunks) - 1
-
-            async def call(chunk: str = chunk, last: bool = last) -> Message:
-                return await self.bot.send_message(
-                    chat_id=chat_id,
-                    text=chunk,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
-
-            sent.append(await self._attempt(outgoing.chat, call))
-        return sent
 
     async def send_all(self, replies: list[Outgoing], *, context: str) -> None:
         """Send replies in order; a failure is logged (with ``context``, never text) and the rest go on."""
         for outgoing in replies:
             try:
                 await self.send(outgoing)
-            except ChatUnavailable:
-                return
-            except TelegramError as error:
+            except RecipientGone:
+                if outgoing.chat == replies[0].chat:
+                    return
+            except (RetryLater, DeliveryFailed, TelegramError) as error:
                 _log.error("could not send a reply (%s): %s", context, type(error).__name__)
 
     async def answer_press(self, query_id: str, chat: ChatRef, notice: str | None) -> None:
         """Answer a callback query (exactly once), optionally with a short alert only the presser sees."""
-
-        async def call() -> bool:
-            return await self.bot.answer_callback_query(query_id, text=notice, show_alert=notice is not None)
-
         try:
-            await self._attempt(chat, call)
-        except (TelegramError, ChatUnavailable) as error:
+            await self.bot.answer_callback_query(query_id, text=notice, show_alert=notice is not None)
+        except TelegramError as error:
             _log.warning("could not answer a button press: %s", type(error).__name__)

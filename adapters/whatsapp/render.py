@@ -103,36 +103,33 @@ def _span(span: Span) -> str:
             return text
 
 
+def _can_open(text: str, i: int) -> bool:
+    return i + 1 < len(text) and not text[i + 1].isspace()
+
+
+def _can_close(text: str, i: int) -> bool:
+    return i > 0 and not text[i - 1].isspace()
+
+
 def _settle(rendered: str) -> str:
     """Release the held markers: each one that could pair with another of its kind becomes its twin."""
     out = list(rendered)
     for marker in _MARKERS:
         held = _HELD[marker]
         places = [i for i, ch in enumerate(rendered) if ch in (marker, held)]
-        if not any(rendered[i] == held for i in places):
-            continue
-
-        def can_open(i: int) -> bool:
-            return i + 1 < len(rendered) and not rendered[i + 1].isspace()
-
-        def can_close(i: int) -> bool:
-            return i > 0 and not rendered[i - 1].isspace()
-
-        opener_before = False
-        openers_seen: list[bool] = []
-        for i in places:
-            openers_seen.append(opener_before)
-            opener_before = opener_before or can_open(i)
-        closer_after = False
-        closers_ahead: list[bool] = [False] * len(places)
-        for k in range(len(places) - 1, -1, -1):
-            closers_ahead[k] = closer_after
-            closer_after = closer_after or can_close(places[k])
+        # For each place: could some earlier marker open a pair, could some later one close it?
+        opener_before = [False] * len(places)
+        closer_after = [False] * len(places)
+        for k in range(1, len(places)):
+            opener_before[k] = opener_before[k - 1] or _can_open(rendered, places[k - 1])
+            back = len(places) - 1 - k
+            closer_after[back] = closer_after[back + 1] or _can_close(rendered, places[back + 1])
         for k, i in enumerate(places):
-            if rendered[i] != held:
-                continue
-            pairs = (can_open(i) and closers_ahead[k]) or (can_close(i) and openers_seen[k])
-            out[i] = _TWINS[marker] if pairs else marker
+            if rendered[i] == held:
+                pairs = (_can_open(rendered, i) and closer_after[k]) or (
+                    _can_close(rendered, i) and opener_before[k]
+                )
+                out[i] = _TWINS[marker] if pairs else marker
     return _QUOTE_LINE.sub(lambda match: f"{match.group(1)}{_QUOTE_TWIN}", "".join(out))
 
 

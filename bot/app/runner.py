@@ -3,26 +3,24 @@ and sender (draining the outbox), or all three.
 
 Any role can run in any number of processes on any machine that reaches the database: the schedule and
 the outbox live in the database, a scan runs in one scheduler process at a time (``Database.exclusive``),
-and senders claim different rows. Adapters are found by name so that ``bot`` never imports a platform
-library: ``adapters.<name>`` modules expose ``async def serve(core) -> None`` (chat) and, for platforms
-that can send without a gateway connection, ``outbox_messenger(core)`` (an async context manager giving
-a Messenger; sender processes use it).
+and senders claim different rows. Platforms come from the registry (``bot.app.platforms``), so ``bot``
+never names or imports one: each serves people through the core's ChatPort and, when it can send
+without a gateway connection, gives sender processes an outbox messenger.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.app.platforms import CONSOLE, to_start
 from bot.app.settings import Role
 from bot.app.wiring import Core
+from bot.jobs import ClockJob
 from bot.storage.db import Database, DatabaseUnavailable
 
 CHECKPOINT_EVERY_SECONDS = 10
@@ -31,18 +29,7 @@ CHECKPOINT_EVERY_SECONDS = 10
 _log = logging.getLogger(__name__)
 
 
-def platforms_to_start(core: Core) -> list[str]:
-    """The adapters whose tokens are set."""
-    settings = core.settings
-    names = []
-    if settings.telegram_bot_token is not None:
-        names.append("telegram")
-    if settings.discord_bot_token is not None:
-        names.append("discord")
-    return names
-
-
-async def run_job(db: Database, name: str, job: Callable[[], Awaitable[Any]]) -> None:
+async def run_job(db: Database, name: str, job: ClockJob) -> None:
     """One round of a clock job, in one process at a time; skipped while the database is away."""
     try:
         async with db.exclusive(name) as mine:
@@ -59,21 +46,15 @@ async def run_job(db: Database, name: str, job: Callable[[], Awaitable[Any]]) ->
 
 
 def start_clock(core: Core) -> AsyncIOScheduler:
-    """APScheduler drives the dispatcher, the campaign runner and the daily challenge posts: every
-    SAFETYBOT_CLOCK_SECONDS (a minute), and once now.
+    """APScheduler runs the clock's jobs (``Core.clock_jobs``: daily tips, campaign runs, challenge posts
+    and reveals) every SAFETYBOT_CLOCK_SECONDS (a minute), and once now.
 
     Its job store stays in memory; the schedule itself lives in our tables, so nothing is lost when
     the process stops, and any number of scheduler processes may run.
     """
     scheduler = AsyncIOScheduler(timezone=UTC)
     every = core.settings.safetybot_clock_seconds
-    jobs = (
-        ("dispatcher", core.dispatcher.tick),
-        ("campaigns", core.services.campaigns.tick),
-        ("daily-challenges", core.daily_challenges.tick),
-        ("challenge-reveals", core.daily_challenges.reveal_tick),
-    )
-    for job_id, job in jobs:
+    for job_id, job in core.clock_jobs():
         scheduler.add_job(
             run_job,
             "interval",
@@ -85,7 +66,7 @@ def start_clock(core: Core) -> AsyncIOScheduler:
             coalesce=True,
             misfire_grace_time=max(1, int(every)),
         )
-    if core.db.dialect == "sqlite":
+    if core.db.backend == "sqlite":
         scheduler.add_job(
             core.db.checkpoint,
             "interval",
@@ -106,12 +87,11 @@ async def _send_outbox(core: Core, stop: asyncio.Event, *, open_messengers: bool
     """Drain the outbox until ``stop``. A sender-only process opens its own gateway-less messengers."""
     async with contextlib.AsyncExitStack() as stack:
         if open_messengers:
-            for name in platforms_to_start(core):
-                opener = getattr(importlib.import_module(f"adapters.{name}"), "outbox_messenger", None)
+            for platform in to_start(core.platforms):
+                opener = platform.outbox_messenger()
                 if opener is not None:
-                    messenger = await stack.enter_async_context(opener(core))
-                    core.messengers[messenger.platform] = messenger
-                    _log.info("sending %s deliveries", name)
+                    core.register_messenger(await stack.enter_async_context(opener))
+                    _log.info("sending %s deliveries", platform.name)
             if not core.messengers:
                 _log.warning("no platform token is set: this sender has nothing to send through")
         await core.make_sender().run(stop)
@@ -132,13 +112,12 @@ async def run_platforms(core: Core, *, console: bool = False, role: Role = "all"
     )
     tasks = []
     if role in ("all", "chat"):
-        names = platforms_to_start(core)
-        if console or not names:
-            names = ["console", *[name for name in names if not console]]
-        for name in names:
-            module = importlib.import_module(f"adapters.{name}")
-            tasks.append(asyncio.create_task(module.serve(core), name=f"adapter-{name}"))
-            _log.info("started the %s adapter", name)
+        chosen = to_start(core.platforms)
+        if console or not chosen:
+            chosen = [core.platforms[CONSOLE], *[p for p in chosen if not console]]
+        for platform in chosen:
+            tasks.append(asyncio.create_task(platform.serve(core), name=f"adapter-{platform.name}"))
+            _log.info("started the %s adapter", platform.name)
     else:
         tasks.append(asyncio.create_task(_until_cancelled(), name=f"role-{role}"))
         _log.info("running as a %s process", role)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import typing
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.storage.db import PoolOptions
+from bot.storage.dialect.connection import PoolOptions
 
 Role = Literal["all", "chat", "scheduler", "sender"]
 """What a process does: everything, the platform connections, the clock's jobs, or draining the outbox."""
@@ -32,21 +32,6 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    telegram_bot_token: SecretStr | None = None
-    telegram_api_base_url: str | None = None
-    telegram_webhook_url: str | None = None
-    telegram_webhook_listen: str = "0.0.0.0"
-    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
-    telegram_webhook_secret: SecretStr | None = None
-    telegram_rate_limit: bool = True
-    telegram_messages_per_second: float = Field(default=30, gt=0, le=1000)
-    telegram_group_messages_per_minute: float = Field(default=20, gt=0, le=1000)
-    telegram_concurrent_updates: int = Field(default=16, ge=1, le=512)
-    telegram_admin_cache_seconds: float = Field(default=60, ge=0, le=3600)
-    discord_bot_token: SecretStr | None = None
-    discord_dev_guild_id: int | None = None
-    discord_shard_count: int | None = Field(default=None, ge=1, le=10_000)
-    discord_shard_ids: Annotated[tuple[int, ...], NoDecode] = ()
     database_url: SecretStr | None = None
     database_pool_size: int = Field(default=5, ge=1, le=500)
     database_max_overflow: int = Field(default=10, ge=0, le=500)
@@ -72,44 +57,12 @@ class Settings(BaseSettings):
     safetybot_sender_lease_seconds: float = Field(default=120, ge=5, le=3600)
     safetybot_challenge_round_size: int = Field(default=5, ge=1, le=20)
     safetybot_challenge_round_minutes: float = Field(default=30, gt=0, le=7 * 24 * 60)
-    telegram_paid_broadcast: bool = False
     log_level: str = "INFO"
 
-    @field_validator(
-        "telegram_bot_token",
-        "discord_bot_token",
-        "database_url",
-        "safetybot_payload_secret",
-        "telegram_webhook_secret",
-        "telegram_webhook_url",
-        mode="before",
-    )
+    @field_validator("database_url", "safetybot_payload_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("telegram_api_base_url")
-    @classmethod
-    def _check_api_url(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
-        return value.rstrip("/")
-
-    @field_validator("telegram_webhook_url")
-    @classmethod
-    def _check_webhook_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("must be the public https URL Telegram should post updates to")
-        return value
-
-    @field_validator("telegram_webhook_secret")
-    @classmethod
-    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.match(r"^[A-Za-z0-9_-]{1,256}$", value.get_secret_value()):
-            raise ValueError("may hold only letters, digits, _ and - (1 to 256 characters)")
-        return value
+        return blank_is_unset(value)
 
     @field_validator("database_url")
     @classmethod
@@ -143,17 +96,6 @@ class Settings(BaseSettings):
                 f"expects platform:user_id entries separated by commas (e.g. telegram:12345), not {bad[0]!r}"
             )
         return admins
-
-    @field_validator("discord_shard_ids", mode="before")
-    @classmethod
-    def _parse_shard_ids(cls, value: object) -> tuple[int, ...]:
-        if value is None or value == "":
-            return ()
-        items = [part.strip() for part in value.split(",")] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
-        try:
-            return tuple(int(item) for item in items if str(item) != "")
-        except ValueError:
-            raise ValueError("expects shard numbers separated by commas, e.g. 0,1") from None
 
     @field_validator("safetybot_default_tz")
     @classmethod
@@ -206,16 +148,38 @@ class Settings(BaseSettings):
         return f"{platform}:{user_id}" in self.safetybot_admins
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read settings from the environment (and .env), with explicit overrides for tests.
+T = TypeVar("T", bound=BaseSettings)
+
+
+def read_settings(model: type[T], **overrides: object) -> T:
+    """Read a settings model from the environment (and .env), with explicit overrides for tests; the
+    platforms' settings (beside their adapters) are read the same way.
 
     Raises:
         SettingsError: naming the first bad setting, with no secret value in the message.
     """
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return model(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = first["msg"].removeprefix("Value error, ")
         raise SettingsError(f"setting {name}: {message}") from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The core's settings (see ``read_settings``)."""
+    return read_settings(Settings, **overrides)
+
+
+def blank_is_unset(value: object) -> object:
+    """A setting given as an empty string counts as not set."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def comma_list(value: object) -> tuple[str, ...]:
+    """A setting given as "a, b, c" (or a list) as a tuple of its non-empty parts."""
+    if value is None or value == "":
+        return ()
+    items = [part.strip() for part in value.split(",")] if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+    return tuple(str(item) for item in items if str(item))

@@ -1,33 +1,49 @@
-"""The composition root: builds every core service from Settings, in one place, and starts the adapters."""
+"""The composition root: builds every repository, service, feature and clock job from Settings, in one
+place, and holds the platforms installed (the runner starts them)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from bot.app.platforms import AdminCheck, Platform, installed_platforms
 from bot.app.settings import Settings
 from bot.content.library import ContentLibrary
-from bot.content.loader import DEFAULT_CONTENT_DIR, load_content
+from bot.content.loader import load_content
+from bot.content.reading import DEFAULT_CONTENT_DIR
 from bot.content.texts import Texts
 from bot.core.clock import Clock, SystemClock
+from bot.core.events import ChatRef, Incoming
 from bot.core.language_detection import detector_for
 from bot.core.messenger import Messenger
 from bot.core.payloads import PayloadSigner
-from bot.features import challenges
-from bot.features.base import Services
+from bot.core.replies import Outgoing
+from bot.features.base import Policy, Services
 from bot.features.conversation import Conversation
-from bot.jobs.challenge_posts import DailyChallengePosts
+from bot.jobs import ClockJob
+from bot.jobs.campaign_runs import CampaignRuns
+from bot.jobs.challenge_posts import ChallengePosts
 from bot.jobs.daily_tips import Dispatcher
+from bot.messages.speaker import Speaker
 from bot.services.campaigns.service import CampaignService
-from bot.services.delivery.outbox import DeliveryOutbox
+from bot.services.challenges.group import GroupChallenges
+from bot.services.challenges.rounds import PrivateRounds
+from bot.services.challenges.schedules import DailyChallenges
 from bot.services.delivery.sender import DeliverySender, SenderSettings
 from bot.services.flood import FloodGate
 from bot.storage.app_state import shared_secret
 from bot.storage.campaigns import CampaignStore
+from bot.storage.challenge_players import ChallengePlayers
+from bot.storage.challenge_posts import GroupPosts
+from bot.storage.challenge_rounds import ChallengeRounds
+from bot.storage.challenge_schedules import ChallengeSchedules
 from bot.storage.db import Database
+from bot.storage.deliveries import DeliveryOutbox
+from bot.storage.delivery_claims import DeliveryClaims
+from bot.storage.flood_windows import FloodCounters
 from bot.storage.people import PeopleStore
 from bot.storage.send_budget import SharedSendBudget
 from bot.storage.subscriptions import SubscriptionStore
@@ -40,8 +56,10 @@ _log = logging.getLogger(__name__)
 
 @dataclass
 class Core:
-    """Everything an adapter needs: the conversation and the services behind it, and the clock side:
-    the outbox, the dispatcher, and the messengers adapters register for proactive sends."""
+    """The wired bot: the conversation and the services behind it, the clock side (the outbox and the
+    clock's jobs), the platforms installed and the messengers they register.
+
+    It is the ``ChatPort`` adapters get: they handle people's turns through it and nothing else."""
 
     settings: Settings
     db: Database
@@ -49,19 +67,65 @@ class Core:
     conversation: Conversation
     outbox: DeliveryOutbox
     dispatcher: Dispatcher
-    daily_challenges: DailyChallengePosts
+    campaign_runs: CampaignRuns
+    challenge_posts: ChallengePosts
+    platforms: dict[str, Platform] = field(default_factory=dict)
     messengers: dict[str, Messenger] = field(default_factory=dict)
 
+    # The ChatPort ---------------------------------------------------------------------------------
+
+    @property
+    def content(self) -> ContentLibrary:
+        return self.services.content
+
+    @property
+    def texts(self) -> Texts:
+        return self.services.texts
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    async def handle(self, event: Incoming, *, admin_check: AdminCheck | None = None) -> list[Outgoing]:
+        return await self.conversation.handle(event, admin_check=admin_check)
+
+    def detect_language(self, text: str) -> str | None:
+        return self.services.detector.detect(text)
+
+    def register_messenger(self, messenger: Messenger) -> None:
+        self.messengers[messenger.platform] = messenger
+
+    def unregister_messenger(self, platform: str) -> None:
+        self.messengers.pop(platform, None)
+
+    async def chat_unreachable(self, chat: ChatRef, now: datetime) -> None:
+        await self.services.people.mark_chat_inactive(chat, now)
+
+    async def chat_reachable(self, chat: ChatRef) -> None:
+        await self.services.people.reactivate_chat(chat)
+
+    # The clock side ---------------------------------------------------------------------------------
+
+    def clock_jobs(self) -> tuple[tuple[str, ClockJob], ...]:
+        """Every job the scheduler runs once a minute, by name (one process at a time runs each round).
+
+        A new job: a class in ``bot/jobs/`` calling the services, built in ``build_core``, listed here.
+        """
+        return (
+            ("dispatcher", self.dispatcher.tick),
+            ("campaigns", self.campaign_runs.tick),
+            ("daily-challenges", self.challenge_posts.tick),
+            ("challenge-reveals", self.challenge_posts.reveal_tick),
+        )
+
     def make_sender(self) -> DeliverySender:
-        """A sender for the messengers registered so far (it reads the dict, so later ones count too)."""
+        """A sender for the messengers registered so far (it reads the dict, so later ones count too),
+        paced by each platform's declared rules."""
         settings = self.settings
-        per_second: dict[str, float | None] = {
-            "telegram": 1000.0 if settings.telegram_paid_broadcast else settings.telegram_messages_per_second,
-        }
-        if not settings.telegram_rate_limit:
-            per_second["telegram"] = None
+        rules = {name: platform.send_rules() for name, platform in self.platforms.items()}
         return DeliverySender(
-            self.outbox,
+            DeliveryClaims(self.db),
+            self.services.people,
             self.messengers,
             self.services.content,
             self.services.texts,
@@ -71,7 +135,7 @@ class Core:
                 concurrency=settings.safetybot_sender_concurrency,
                 lease=timedelta(seconds=settings.safetybot_sender_lease_seconds),
                 max_attempts=settings.safetybot_delivery_max_attempts,
-                per_second=per_second,
+                rules=rules,
             ),
             budget=SharedSendBudget(self.db),
         )
@@ -106,10 +170,12 @@ async def build_core(
     content: ContentLibrary | None = None,
     clock: Clock | None = None,
     understanding: Understanding | Literal["build"] | None = "build",
+    platforms: dict[str, Platform] | None = None,
 ) -> Core:
     """Load content, open and migrate the database, and wire the conversation.
 
     ``understanding``: the semantic layer to use (tests share one); by default it is built here.
+    ``platforms``: the platforms to know (default: every installed one, reading its own settings).
 
     Raises:
         ContentError: when the content is invalid (with every problem listed).
@@ -124,19 +190,19 @@ async def build_core(
     clock = clock or SystemClock()
     outbox = DeliveryOutbox(db)
     grace = timedelta(hours=settings.safetybot_missed_tip_grace_hours)
-    campaigns = CampaignService(
+    players = ChallengePlayers(db, people)
+    open_for = timedelta(minutes=settings.safetybot_challenge_round_minutes)
+    groups = GroupChallenges(GroupPosts(db, people, players), content, clock, open_for=open_for)
+    daily = DailyChallenges(ChallengeSchedules(db, people), clock, grace=grace)
+    store = CampaignStore(
         db,
-        CampaignStore(db),
         outbox,
-        content,
-        content_texts,
-        clock,
+        default_language=content.default_language,
         default_timezone=settings.safetybot_default_tz,
-        grace=grace,
     )
+    campaigns = CampaignService(store, outbox, content, content_texts, clock)
     services = Services(
-        settings=settings,
-        db=db,
+        policy=Policy(settings.safetybot_default_tz, frozenset(settings.safetybot_admins)),
         content=content,
         texts=content_texts,
         engine=build_engine(
@@ -144,7 +210,7 @@ async def build_core(
             build_understanding_layer(settings, content) if understanding == "build" else understanding,
         ),
         people=people,
-        subscriptions=SubscriptionStore(db),
+        subscriptions=SubscriptionStore(db, people),
         signer=signer,
         clock=clock,
         campaigns=campaigns,
@@ -153,10 +219,27 @@ async def build_core(
             tuple(sorted(content.languages)),
             tuple((code, tuple(lang.ui.latin_markers)) for code, lang in sorted(content.languages.items())),
         ),
+        rounds=PrivateRounds(
+            ChallengeRounds(db, people),
+            players,
+            content,
+            clock,
+            size=settings.safetybot_challenge_round_size,
+            timeout=open_for,
+        ),
+        groups=groups,
+        daily_challenges=daily,
     )
-    flood = FloodGate(db, settings.safetybot_flood_limit_per_minute)
-    dispatcher = Dispatcher(db, services.subscriptions, content, clock, grace=grace)
-    daily_challenges = DailyChallengePosts(services, grace=grace)
-    daily_challenges.post_challenge = challenges.challenge
-    daily_challenges.reveal_due = challenges.reveal_due
-    return Core(settings, db, services, Conversation(services, flood), outbox, dispatcher, daily_challenges)
+    flood = FloodGate(FloodCounters(db), settings.safetybot_flood_limit_per_minute)
+    dispatcher = Dispatcher(services.subscriptions, outbox, content, clock, grace=grace)
+
+    def speaker(lang: str) -> Speaker:
+        return Speaker(lang, content, content_texts, signer, clock)
+
+    challenge_posts = ChallengePosts(daily, groups, outbox, content, speaker, clock)
+    campaign_runs = CampaignRuns(store, clock, grace=grace)
+    conversation = Conversation(services, flood)
+    installed = installed_platforms() if platforms is None else platforms
+    return Core(
+        settings, db, services, conversation, outbox, dispatcher, campaign_runs, challenge_posts, installed
+    )

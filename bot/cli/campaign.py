@@ -11,7 +11,6 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
-from sqlalchemy import String, func, select
 
 from bot.app.settings import Settings
 from bot.app.wiring import Core, build_core
@@ -20,9 +19,11 @@ from bot.services.campaigns.models import SUBSCRIBER_ZONE, CampaignFile
 from bot.services.campaigns.plan import run_start, runs, snapshot_texts
 from bot.services.campaigns.service import CampaignError
 from bot.services.campaigns.validate import validate_campaign
-from bot.storage.tables import chats, deliveries, subscriptions
+from bot.storage.reports import Reports
 
 FINISHED = ("sent", "blocked", "failed", "cancelled")
+UNPACED_PER_SECOND = 30.0
+"""For the plan's estimate on a platform with no overall pace: about what one sender process sends."""
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -93,10 +94,11 @@ async def _preview(core: Core, campaign: CampaignFile, out: Console) -> None:
         for lang, text in texts[run.message_index].items():
             body = plain_text(text).replace("\n", "\n       ")
             out.print(f"  [{lang}] {body}", markup=False, highlight=False)
-    settings = core.settings
-    rate = 1000.0 if settings.telegram_paid_broadcast else settings.telegram_messages_per_second
-    seconds = max((count / rate for platform, count in counts.items() if platform == "telegram"), default=0.0)
-    seconds = max(seconds, (total - counts.get("telegram", 0)) / 30)
+    seconds = 0.0
+    for name, count in counts.items():
+        platform = core.platforms.get(name)
+        rate = platform.send_rules().per_second if platform is not None else None
+        seconds = max(seconds, count / (rate or UNPACED_PER_SECOND))
     out.print(
         f"\nDelivery plan: {len(plan)} run(s) x {total} recipient(s) = {len(plan) * total} message(s); "
         f"each run takes about {timedelta(seconds=round(seconds))} under the rate limits.",
@@ -144,34 +146,12 @@ async def _list(core: Core, out: Console) -> None:
 
 
 async def _stats(core: Core, out: Console) -> None:
-    language = func.coalesce(chats.c.language, core.services.content.default_language)
-    async with core.db.begin() as connection:
-        subscribers = (
-            await connection.execute(
-                select(chats.c.platform, language, func.count())
-                .join(subscriptions, subscriptions.c.chat_id == chats.c.id)
-                .where(subscriptions.c.active.is_(True), chats.c.active.is_(True))
-                .group_by(chats.c.platform, language)
-                .order_by(chats.c.platform)
-            )
-        ).all()
-        since = datetime.now(UTC) - timedelta(days=14)
-        day = func.substr(func.cast(deliveries.c.created_at, String()), 1, 10)
-        per_day = (
-            await connection.execute(
-                select(day, deliveries.c.status, func.count())
-                .where(deliveries.c.created_at >= since)
-                .group_by(day, deliveries.c.status)
-                .order_by(day)
-            )
-        ).all()
+    reports = Reports(core.db, core.services.content.default_language)
     table = Table("platform", "language", "subscribers", title="Active daily-tip subscribers")
-    for platform, lang, count in subscribers:
+    for platform, lang, count in await reports.subscribers():
         table.add_row(platform, lang, str(count))
     out.print(table)
-    days: dict[str, dict[str, int]] = {}
-    for when, status, count in per_day:
-        days.setdefault(str(when), {})[status] = int(count)
+    days = await reports.deliveries_per_day(datetime.now(UTC) - timedelta(days=14))
     outcomes = ("sent", "pending", "sending", "held", "blocked", "failed", "cancelled")
     table = Table("day", *outcomes, title="Deliveries per day (last 14 days)")
     for when, counts in sorted(days.items()):

@@ -15,10 +15,17 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError
 
 from bot.app.settings import ROLES, Settings, SettingsError, load_settings
-from bot.content.loader import DEFAULT_CONTENT_DIR, ContentError, load_content, read_content
+from bot.content.checks import cross_check
+from bot.content.checks.completeness import completeness_report, counts
+from bot.content.loader import load_content
+from bot.content.problems import ContentError
+from bot.content.reading import DEFAULT_CONTENT_DIR, read_content
 from bot.storage.db import DatabaseUnavailable
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from bot.app.platforms import Platform
     from bot.content.library import ContentLibrary
     from bot.understanding.engine import AnswerEngine
 
@@ -42,7 +49,7 @@ class _NoSecretsFilter(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
+def configure_logging(settings: Settings, platforms: Mapping[str, Platform], *, quiet: bool = False) -> None:
     """Log to standard error at LOG_LEVEL, with tokens masked; quiet the chattiest libraries.
 
     ``quiet`` (the console chat, unless LOG_LEVEL is set) shows only warnings, so logs don't interleave
@@ -50,11 +57,9 @@ def configure_logging(settings: Settings, *, quiet: bool = False) -> None:
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    secrets = [
-        token.get_secret_value()
-        for token in (settings.telegram_bot_token, settings.discord_bot_token, settings.database_url)
-        if token is not None
-    ]
+    secrets = [secret for platform in platforms.values() for secret in platform.secrets()]
+    if settings.database_url is not None:
+        secrets.append(settings.database_url.get_secret_value())
     handler.addFilter(_NoSecretsFilter(secrets))
     level = "WARNING" if quiet and "LOG_LEVEL" not in os.environ else settings.log_level
     logging.basicConfig(level=level, handlers=[handler], force=True)
@@ -79,8 +84,6 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.content.check import completeness_report, counts, cross_check
-
     root = Path(args.dir) if args.dir else DEFAULT_CONTENT_DIR
     result = read_content(root)
     if result.catalog is not None:
@@ -100,7 +103,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(args: argparse.Namespace, settings: Settings) -> int:
+async def _run(args: argparse.Namespace, settings: Settings, platforms: dict[str, Platform]) -> int:
     from bot.app.runner import run_platforms
     from bot.app.wiring import build_core
 
@@ -114,7 +117,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
         main.cancel()
 
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop)
-    core = await build_core(settings)
+    core = await build_core(settings, platforms=platforms)
     try:
         return await run_platforms(core, console=args.command == "chat", role=args.role)
     except asyncio.CancelledError:
@@ -124,18 +127,20 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app.platforms import installed_platforms, to_start
+
     try:
         settings = load_settings()
+        platforms = installed_platforms()
+        starting = to_start(platforms)  # each platform reads its own settings here: errors stop us now
     except SettingsError as error:
         return _fail(str(error))
     role = getattr(args, "role", None) or settings.safetybot_role
     args.role = "all" if args.command == "chat" else role
-    console_only = args.command == "chat" or (
-        role in ("all", "chat") and settings.telegram_bot_token is None and settings.discord_bot_token is None
-    )
-    configure_logging(settings, quiet=console_only)
+    console_only = args.command == "chat" or (role in ("all", "chat") and not starting)
+    configure_logging(settings, platforms, quiet=console_only)
     try:
-        return asyncio.run(_run(args, settings))
+        return asyncio.run(_run(args, settings, platforms))
     except ContentError as error:
         print(error.report(), file=sys.stderr)
         return _fail(

@@ -1,8 +1,10 @@
-"""User-visible strings by key and language, from content/<lang>/ui.yaml."""
+"""User-visible strings by key and language, from content/<lang>/ui.yaml, and how a tip reads as a
+message (the same for /tip, daily deliveries and campaign snapshots)."""
 
 from __future__ import annotations
 
 from bot.content.library import ContentLibrary
+from bot.content.models import Tip
 
 
 class Texts:
@@ -32,3 +34,11 @@ class Texts:
         own = self._content.lang(lang).ui.commands
         default = self._content.lang(self._content.default_language).ui.commands
         return {name: own.get(name, text) for name, text in default.items()}
+
+    def tip(self, lang: str, tip: Tip) -> str:
+        """A tip as a message: heading, text, and its source when it has one."""
+        text = f"**{self.say(lang, 'tip.heading')}** {tip.text}"
+        if tip.source is not None:
+            source = f"[{tip.source.title}]({tip.source.url})" if tip.source.url else tip.source.title
+            text += f"\n\n_{self.say(lang, 'tip.source')}_ {source}"
+        return text

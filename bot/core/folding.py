@@ -3,7 +3,9 @@
 Latin script: lower case, no apostrophes, no accents ("Contraseña" -> "contrasena"). Arabic script:
 no diacritics (harakat) and no tatweel; hamza carriers folded to their base letter (أ إ آ ٱ -> ا,
 ؤ -> و, ئ -> ي); alef maqsura to yaa (ى -> ي) and taa marbuta to haa (ة -> ه), the spellings people
-mix up when they type. Digits of every script become ASCII digits ("٠٨:٣٠" -> "08:30").
+mix up when they type. Compatibility forms fold to the letters they stand for (mathematical bold
+"𝐏𝐀𝐒𝐒" -> "pass", Arabic presentation forms copied from a PDF, full-width letters). Digits of every
+script become ASCII digits ("٠٨:٣٠" -> "08:30", "०८" -> "08").
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ import unicodedata
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _LETTERS = str.maketrans({"ى": "ي", "ة": "ه", "ٱ": "ا", "ـ": None})
-_DIGITS = {ord(ch): str(unicodedata.digit(ch)) for ch in "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹"}
+_DIGIT = re.compile(r"[^\x00-\x7f]")
+
+
+def _ascii_digit(match: re.Match[str]) -> str:
+    value = unicodedata.decimal(match.group(), None)
+    return match.group() if value is None else str(value)
 
 
 def ascii_digits(text: str) -> str:
-    """Arabic-Indic and Persian digits written as ASCII digits ("٠٨:٣٠" -> "08:30")."""
-    return text.translate(_DIGITS)
+    """Decimal digits of every script written as ASCII digits ("٠٨:٣٠" -> "08:30")."""
+    return text if text.isascii() else _DIGIT.sub(_ascii_digit, text)
 
 
 def fold(text: str) -> str:
@@ -26,6 +33,6 @@ def fold(text: str) -> str:
     write every digit in ASCII."""
     if text.isascii():
         return _APOSTROPHES.sub("", text.lower())
-    text = _APOSTROPHES.sub("", text.lower()).translate(_LETTERS).translate(_DIGITS)
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    text = ascii_digits(_APOSTROPHES.sub("", decomposed.lower()).translate(_LETTERS))
+    return "".join(ch for ch in text if not unicodedata.combining(ch))

@@ -6,6 +6,7 @@ platform exception: each messenger translates its platform's errors into these.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.core.events import ChatRef
@@ -27,6 +28,21 @@ class RetryLater(Exception):
 
 class DeliveryFailed(Exception):
     """A permanent failure for this message (malformed, too long, not allowed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendRules:
+    """How fast a platform accepts the bot's proactive messages (the sender paces itself by these).
+
+    Attributes:
+        per_second: overall messages a second (None: no overall pacing).
+        private_gap: seconds between two messages to one private chat.
+        group_gap: seconds between two messages to one group or channel.
+    """
+
+    per_second: float | None
+    private_gap: float = 1.0
+    group_gap: float = 3.0
 
 
 class Messenger(Protocol):

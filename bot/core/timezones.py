@@ -48,8 +48,8 @@ def zone(name: str) -> ZoneInfo:
     for candidate in (name, name.title(), name.upper()):
         try:
             return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America/Argentina")
+            continue  # or a name too long for the file system
     raise BadZone(name)
 
 

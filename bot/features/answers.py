@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.content.library import ContentLibrary
 from bot.content.models import CrisisResource, FaqEntry
 from bot.content.texts import Texts
+from bot.core import actions
 from bot.core.events import ButtonPress, ChatKind, ChatRef, Command
 from bot.core.payloads import Payload
 from bot.core.replies import Choice, Outgoing
@@ -13,18 +14,12 @@ from bot.features.base import Feature, Turn
 from bot.understanding.engine import Answer, AnswerKind, CrisisVerdict
 from bot.understanding.layer import CrisisLevel
 
-TOPIC_ACTION = "t"
-NOT_SAFE_ACTION = "ns"
-"""The check-in's "I'm not safe right now": the full crisis reply."""
-JUST_ASKING_ACTION = "ok"
-"""The check-in's "I'm OK, I was just asking": the answer to the best guess, if any."""
-
 
 def topic_button(turn: Turn, topic_id: str) -> Choice:
     """A button that shows one FAQ answer."""
     entry = turn.services.content.faq_entry(turn.lang, topic_id)
     label = entry.label if entry else topic_id
-    return turn.button(label, TOPIC_ACTION, topic_id)
+    return turn.button(label, actions.TOPIC, topic_id)
 
 
 def answer_text(content: ContentLibrary, texts: Texts, lang: str, entry: FaqEntry) -> str:
@@ -111,7 +106,7 @@ def answer_reply(turn: Turn, topic_id: str) -> list[Outgoing]:
         return [turn.reply(turn.say("error.expired_button"))]
     text = answer_text(services.content, services.texts, turn.lang, entry)
     buttons = [topic_button(turn, related) for related in entry.related[:2]]
-    buttons.append(turn.button(turn.say("button.all_topics"), "topics"))
+    buttons.append(turn.button(turn.say("button.all_topics"), actions.TOPICS))
     return [turn.reply(text, buttons)]
 
 
@@ -142,8 +137,8 @@ def check_in_reply(turn: Turn, best_guess: str | None) -> list[Outgoing]:
     text = check_in_text(services.content, services.texts, turn.lang, country=country)
     guess = (best_guess,) if best_guess else ()
     buttons = [
-        turn.button(turn.say("button.not_safe"), NOT_SAFE_ACTION, personal=True),
-        turn.button(turn.say("button.just_asking"), JUST_ASKING_ACTION, *guess, personal=True),
+        turn.button(turn.say("button.not_safe"), actions.NOT_SAFE, personal=True),
+        turn.button(turn.say("button.just_asking"), actions.JUST_ASKING, *guess, personal=True),
     ]
     if turn.event.chat.is_private:
         return [turn.reply(text, buttons)]
@@ -160,7 +155,7 @@ def crisis_help(turn: Turn, verdict: CrisisVerdict, best_guess: str | None = Non
 def fallback_reply(turn: Turn, closest: list[str]) -> list[Outgoing]:
     """The honest "I can't answer that", with the closest topics and /topics as buttons."""
     buttons = [topic_button(turn, topic) for topic in closest[:3]]
-    buttons.append(turn.button(turn.say("button.all_topics"), "topics"))
+    buttons.append(turn.button(turn.say("button.all_topics"), actions.TOPICS))
     key = "fallback.with_suggestions" if closest else "fallback.no_suggestions"
     return [turn.reply(turn.say(key), buttons)]
 
@@ -168,7 +163,7 @@ def fallback_reply(turn: Turn, closest: list[str]) -> list[Outgoing]:
 def clarify_reply(turn: Turn, answer: Answer) -> list[Outgoing]:
     """ "Is it about one of these?" with a button per candidate topic and one for all topics."""
     buttons = [topic_button(turn, topic) for topic in answer.ranked[:3]]
-    buttons.append(turn.button(turn.say("button.all_topics"), "topics"))
+    buttons.append(turn.button(turn.say("button.all_topics"), actions.TOPICS))
     return [turn.reply(turn.say("clarify.question"), buttons)]
 
 
@@ -193,11 +188,6 @@ def answer_question(turn: Turn, question: str) -> list[Outgoing]:
     return reply_for(turn, turn.services.engine.answer(question, turn.lang))
 
 
-LANGUAGE_ACTION = "lang"
-ANSWER_HELD = "q"
-"""Second argument of a language button from the "which language?" question: answer the held question."""
-
-
 def ask_language_first(turn: Turn, question: str) -> list[Outgoing]:
     """A message in a language the bot could not tell: crisis help at once if needed, otherwise "which
     language?" in every shipped language, with a button each; the question waits in memory."""
@@ -209,7 +199,7 @@ def ask_language_first(turn: Turn, question: str) -> list[Outgoing]:
     shipped = services.content.shipped
     prompt = "\n".join(services.texts.say(code, "language.which") for code in shipped)
     buttons = [
-        turn.button(services.texts.say(code, "language.name"), LANGUAGE_ACTION, code, ANSWER_HELD)
+        turn.button(services.texts.say(code, "language.name"), actions.LANGUAGE, code, actions.ANSWER_HELD)
         for code in shipped
     ]
     return [turn.reply(prompt, buttons, per_row=2)]
@@ -240,5 +230,5 @@ async def just_asking(turn: Turn, press: ButtonPress, payload: Payload) -> list[
 
 FEATURE = Feature(
     commands={"ask": ask},
-    actions={TOPIC_ACTION: show_topic, NOT_SAFE_ACTION: not_safe, JUST_ASKING_ACTION: just_asking},
+    actions={actions.TOPIC: show_topic, actions.NOT_SAFE: not_safe, actions.JUST_ASKING: just_asking},
 )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from bot.app.settings import Settings
 from bot.content.library import ContentLibrary
 from bot.content.texts import Texts
 from bot.core.clock import Clock
@@ -16,22 +14,34 @@ from bot.core.language_detection import LanguageDetector
 from bot.core.payloads import Payload, PayloadSigner
 from bot.core.pending import PendingQuestions
 from bot.core.replies import Choice, Outgoing, Reply, rows
-from bot.storage.db import Database
+from bot.messages.speaker import Speaker
+from bot.services.campaigns.service import CampaignService
+from bot.services.challenges.group import GroupChallenges
+from bot.services.challenges.rounds import PrivateRounds
+from bot.services.challenges.schedules import DailyChallenges
+from bot.storage.deliveries import DeliveryOutbox
 from bot.storage.people import PeopleStore
 from bot.storage.subscriptions import SubscriptionStore
 from bot.understanding.engine import AnswerEngine
 
-if TYPE_CHECKING:
-    from bot.services.campaigns.service import CampaignService
-    from bot.services.delivery.outbox import DeliveryOutbox
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The few settings a person's turn depends on (from Settings, in the composition root)."""
+
+    default_timezone: str
+    organizers: frozenset[str] = frozenset()
+    """``platform:user_id`` of campaign organizers (SAFETYBOT_ADMINS)."""
+
+    def is_organizer(self, platform: str, user_id: str) -> bool:
+        return f"{platform}:{user_id}" in self.organizers
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
     """The core's services, built once by the composition root (``bot.app.wiring``)."""
 
-    settings: Settings
-    db: Database
+    policy: Policy
     content: ContentLibrary
     texts: Texts
     engine: AnswerEngine
@@ -42,6 +52,9 @@ class Services:
     campaigns: CampaignService
     outbox: DeliveryOutbox
     detector: LanguageDetector
+    rounds: PrivateRounds
+    groups: GroupChallenges
+    daily_challenges: DailyChallenges
     pending: PendingQuestions = field(default_factory=PendingQuestions)
 
 
@@ -67,8 +80,18 @@ class Turn:
             return chat.sender_is_admin
         return await self.admin_check(self.event) if self.admin_check is not None else False
 
+    @property
+    def speaker(self) -> Speaker:
+        """Composes replies in this turn's language."""
+        services = self.services
+        return Speaker(self.lang, services.content, services.texts, services.signer, services.clock)
+
     def say(self, key: str, **params: object) -> str:
         return self.services.texts.say(self.lang, key, **params)
+
+    def send(self, reply: Reply) -> Outgoing:
+        """A reply composed elsewhere (a Speaker), addressed to this turn's chat."""
+        return Outgoing(self.event.chat, reply)
 
     def reply(
         self, text: str, choices: list[Choice] | None = None, *, per_row: int = 1, private: bool = False

@@ -12,7 +12,7 @@ STATUS_KEYS = ("sent", "pending", "retrying", "held", "blocked", "failed", "canc
 
 async def campaign(turn: Turn, command: Command) -> list[Outgoing]:
     services = turn.services
-    if not services.settings.is_organizer(command.user.platform, command.user.user_id):
+    if not services.policy.is_organizer(command.user.platform, command.user.user_id):
         return [turn.reply(turn.say("campaign.organizers_only"), private=True)]
     match command.args:
         case ("list",) | ():

@@ -8,8 +8,9 @@ failure inside a feature is logged (never with message text) and answered with a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.core.events import ButtonPress, Command, Incoming, TextMessage
 from bot.core.payloads import PayloadRejected
@@ -29,6 +30,7 @@ from bot.services.flood import FloodGate, FloodVerdict
 from bot.storage.db import DatabaseUnavailable
 
 _log = logging.getLogger(__name__)
+Handler = TypeVar("Handler", CommandHandler, ButtonHandler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,23 @@ CORE_FEATURES: tuple[Feature, ...] = (
 )
 
 
+class DuplicateHandler(RuntimeError):
+    """Two features claim the same command or button action: a programming error, caught at start-up."""
+
+
+def _register(into: dict[str, Handler], handlers: Mapping[str, Handler], what: str) -> None:
+    for name, handler in handlers.items():
+        if name in into:
+            raise DuplicateHandler(
+                f"{what}{name} is registered twice ({_where(into[name])} and {_where(handler)})"
+            )
+        into[name] = handler
+
+
+def _where(handler: object) -> str:
+    return f"{getattr(handler, '__module__', '?')}.{getattr(handler, '__qualname__', handler)}"
+
+
 class Conversation:
     """Routes incoming events to features and returns what to send back."""
 
@@ -64,8 +83,8 @@ class Conversation:
         self.commands: dict[str, CommandHandler] = {}
         self.actions: dict[str, ButtonHandler] = {}
         for feature in features:
-            self.commands.update(feature.commands)
-            self.actions.update(feature.actions)
+            _register(self.commands, feature.commands, "command /")
+            _register(self.actions, feature.actions, "button action ")
 
     @staticmethod
     def is_for_bot(event: Incoming) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from bot.core import actions
 from bot.core.events import ButtonPress, Command
 from bot.core.payloads import Payload
 from bot.core.replies import Outgoing
-from bot.features.answers import ANSWER_HELD, LANGUAGE_ACTION, answer_question
+from bot.features.answers import answer_question
 from bot.features.base import Feature, Turn
 
 
@@ -31,7 +32,7 @@ async def _set(turn: Turn, code: str) -> list[Outgoing]:
 async def language(turn: Turn, command: Command) -> list[Outgoing]:
     shipped = turn.services.content.shipped
     if not command.args:
-        buttons = [turn.button(_name(turn, code), LANGUAGE_ACTION, code) for code in shipped]
+        buttons = [turn.button(_name(turn, code), actions.LANGUAGE, code) for code in shipped]
         text = turn.say("language.current", language=_name(turn, turn.lang))
         return [turn.reply(text, buttons, per_row=3)]
     wanted = turn.services.content.canonical_word(command.args[0]).replace("_", "-").split("-")[0]
@@ -45,11 +46,15 @@ async def language_button(turn: Turn, press: ButtonPress, payload: Payload) -> l
     """A language picked from /language, or from "which language?" (then the held question is answered
     in it, or the person is asked to send it again when it is no longer held)."""
     args = payload.args
-    if not args or args[0] not in turn.services.content.shipped or args[1:] not in ((), (ANSWER_HELD,)):
+    if (
+        not args
+        or args[0] not in turn.services.content.shipped
+        or args[1:] not in ((), (actions.ANSWER_HELD,))
+    ):
         return [turn.reply(turn.say("error.expired_button"))]
     code = args[0]
     replies = await _set(turn, code)
-    if args[1:] == (ANSWER_HELD,):
+    if args[1:] == (actions.ANSWER_HELD,):
         in_language = replace(turn, lang=code)
         held = turn.services.pending.take(turn.owner_key, turn.services.clock.now())
         if held is None:
@@ -58,4 +63,4 @@ async def language_button(turn: Turn, press: ButtonPress, payload: Payload) -> l
     return replies
 
 
-FEATURE = Feature(commands={"language": language}, actions={LANGUAGE_ACTION: language_button})
+FEATURE = Feature(commands={"language": language}, actions={actions.LANGUAGE: language_button})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core import actions
 from bot.core.events import ButtonPress, Command
 from bot.core.payloads import Payload
 from bot.core.replies import Outgoing
@@ -14,8 +15,8 @@ CONFIRM_WINDOW = timedelta(minutes=10)
 
 async def forget(turn: Turn, command: Command) -> list[Outgoing]:
     buttons = [
-        turn.button(turn.say("button.forget_yes"), "forget", ttl=CONFIRM_WINDOW, personal=True),
-        turn.button(turn.say("button.forget_no"), "keep", ttl=CONFIRM_WINDOW, personal=True),
+        turn.button(turn.say("button.forget_yes"), actions.FORGET, ttl=CONFIRM_WINDOW, personal=True),
+        turn.button(turn.say("button.forget_no"), actions.KEEP, ttl=CONFIRM_WINDOW, personal=True),
     ]
     return [turn.reply(turn.say("forget.confirm"), buttons, per_row=2, private=True)]
 
@@ -30,4 +31,4 @@ async def cancel(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgo
     return [turn.reply(turn.say("forget.cancelled"), private=True)]
 
 
-FEATURE = Feature(commands={"forget": forget}, actions={"forget": confirm, "keep": cancel})
+FEATURE = Feature(commands={"forget": forget}, actions={actions.FORGET: confirm, actions.KEEP: cancel})

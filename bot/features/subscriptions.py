@@ -119,30 +119,19 @@ async def subscribe(turn: Turn, command: Command) -> list[Outgoing]:
     if not await turn.may_change_chat_settings():
         return [turn.reply(turn.say("group.admins_only"), private=True)]
     now = services.clock.now()
-    async with services.people._db.begin() as connection:
-        chat_row_id = await services.people.ensure_chat(connection, command.chat, command.user, now)
-        await services.people.keep_delivery_language(
-            connection, command.chat, command.user, chat_row_id, turn.lang
-        )
-        zone_name = (
-            request.zone_name
-            or await services.people.chat_timezone(connection, chat_row_id)
-            or services.settings.safetybot_default_tz
-        )
-        await services.people.set_chat_timezone(connection, chat_row_id, zone_name)
-        wall = request.wall or DEFAULT_TIME
-        next_due = next_occurrence(wall, zone(zone_name), now, weekdays_only=request.weekdays_only)
-        await services.subscriptions.save(
-            connection,
-            chat_row_id,
-            local_time=wall.strftime("%H:%M"),
-            timezone=zone_name,
-            categories=request.categories,
-            weekdays_only=request.weekdays_only,
-            next_due_at=next_due,
-            set_by=f"{command.user.platform}:{command.user.user_id}",
-            now=now,
-        )
+    wall = request.wall or DEFAULT_TIME
+    chat_row_id = await services.subscriptions.subscribe(
+        command.chat,
+        command.user,
+        turn.lang,
+        zone=request.zone_name,
+        default_zone=services.policy.default_timezone,
+        local_time=wall.strftime("%H:%M"),
+        categories=request.categories,
+        weekdays_only=request.weekdays_only,
+        due=lambda name: next_occurrence(wall, zone(name), now, weekdays_only=request.weekdays_only),
+        now=now,
+    )
     subscription = await services.subscriptions.of_chat(chat_row_id)
     assert subscription is not None
     return [turn.reply(f"{turn.say('subscribe.done')} {describe(turn, subscription)}")]

@@ -5,16 +5,16 @@ from __future__ import annotations
 import random
 
 from bot.content.models import Tip
+from bot.core import actions
 from bot.core.events import ButtonPress, Command
 from bot.core.payloads import Payload
 from bot.core.replies import Outgoing
 from bot.features.base import Feature, Turn
-from bot.features.tip_text import tip_text
 
 
 def format_tip(turn: Turn, tip: Tip) -> str:
     """A tip as a reply in the turn's language."""
-    return tip_text(turn.services.texts, turn.lang, tip)
+    return turn.services.texts.tip(turn.lang, tip)
 
 
 def _tip_reply(turn: Turn, category: str | None) -> list[Outgoing]:
@@ -22,7 +22,8 @@ def _tip_reply(turn: Turn, category: str | None) -> list[Outgoing]:
     pool = [tip for tip in tips if category is None or tip.category == category] or tips
     tip = random.choice(pool)
     args = (category,) if category else ()
-    return [turn.reply(format_tip(turn, tip), [turn.button(turn.say("button.another_tip"), "tip", *args)])]
+    another = turn.button(turn.say("button.another_tip"), actions.TIP, *args)
+    return [turn.reply(format_tip(turn, tip), [another])]
 
 
 async def tip(turn: Turn, command: Command) -> list[Outgoing]:
@@ -41,4 +42,4 @@ async def tip_button(turn: Turn, press: ButtonPress, payload: Payload) -> list[O
     return _tip_reply(turn, category)
 
 
-FEATURE = Feature(commands={"tip": tip}, actions={"tip": tip_button})
+FEATURE = Feature(commands={"tip": tip}, actions={actions.TIP: tip_button})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import actions
 from bot.core.events import ButtonPress, Command
 from bot.core.payloads import Payload
 from bot.core.replies import Outgoing
@@ -10,9 +11,9 @@ from bot.features.base import Feature, Turn
 
 def _start_buttons(turn: Turn) -> list:
     return [
-        turn.button(turn.say("button.topics"), "topics"),
-        turn.button(turn.say("button.tip"), "tip"),
-        turn.button(turn.say("button.help"), "help"),
+        turn.button(turn.say("button.topics"), actions.TOPICS),
+        turn.button(turn.say("button.tip"), actions.TIP),
+        turn.button(turn.say("button.help"), actions.HELP),
     ]
 
 
@@ -39,4 +40,4 @@ async def help_button(turn: Turn, press: ButtonPress, payload: Payload) -> list[
     return [turn.reply(help_text(turn))]
 
 
-FEATURE = Feature(commands={"start": start, "help": help_command}, actions={"help": help_button})
+FEATURE = Feature(commands={"start": start, "help": help_command}, actions={actions.HELP: help_button})

@@ -11,27 +11,26 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import Integer, String, bindparam, literal, select
 
 from bot.content.library import ContentLibrary
 from bot.content.models import Tip
 from bot.core.clock import Clock
 from bot.core.timezones import BadTime, BadZone, local_date, next_occurrence, parse_local_time, zone
-from bot.services.delivery.outbox import DeliveryStatus
 from bot.services.tip_rotation import next_tip, tips_for
-from bot.storage.db import Database
-from bot.storage.dialect import BulkWrite, insert_select_ignore
-from bot.storage.subscriptions import DueSubscription, SubscriptionMove, SubscriptionStore, categories_of
-from bot.storage.tables import deliveries
+from bot.storage.deliveries import DeliveryOutbox
+from bot.storage.subscriptions import (
+    DueSubscription,
+    PlannedBatch,
+    SubscriptionMove,
+    SubscriptionStore,
+    categories_of,
+)
 
 _log = logging.getLogger(__name__)
 MAX_BATCHES_PER_TICK = 10_000
-TIP_COLUMNS = ("drop_id", "chat_id", "platform", "language", "tip_id")
-"""The fields of each enqueued tip, in the order the tick passes them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +50,6 @@ class _Timing:
     following: int = 0
 
 
-@dataclass(slots=True)
-class _Batch:
-    """What a tick writes for one batch of due subscriptions."""
-
-    moves: list[SubscriptionMove] = field(default_factory=list)
-    tips: list[tuple[str, int, str, str, str]] = field(default_factory=list)
-    """Rows of TIP_COLUMNS."""
-    invalid: list[int] = field(default_factory=list)
-    """Subscriptions whose time or zone is invalid (to pause)."""
-    skipped: int = 0
-
-
 class _TickCache:
     """One tick's view of time and content. What it works out once is shared by the subscriptions that
     have it in common: a schedule's next due time, a language's tip pool for a category choice, a due
@@ -76,12 +63,12 @@ class _TickCache:
         self.grace_seconds = grace.total_seconds()
         self.timings: dict[tuple[str, str, bool], _Timing] = {}
         self.languages: dict[str | None, str] = {}
-        self.pools: dict[tuple[str, str | None], list[Tip]] = {}
+        self.pools: dict[tuple[str, tuple[str, ...]], list[Tip]] = {}
         self.days: dict[tuple[str, int], str] = {}
 
-    def plan(self, due: list[DueSubscription]) -> _Batch:
+    def plan(self, due: list[DueSubscription]) -> PlannedBatch:
         """Each due subscription's move to its next due time and, unless it is too late, its tip."""
-        batch = _Batch()
+        batch = PlannedBatch()
         moves, tips = batch.moves, batch.tips
         timing_of, language_of, pool_of, day_of = self.timing, self.language, self.pool, self.day
         oldest_served = self.now_seconds - self.grace_seconds  # older misses are skipped, not sent late
@@ -135,8 +122,8 @@ class _TickCache:
             found = self.languages[code] = self.content.resolve_language(code)
         return found
 
-    def pool(self, lang: str, categories: str | None) -> list[Tip]:
-        key = (lang, categories)
+    def pool(self, lang: str, categories: list[str] | None) -> list[Tip]:
+        key = (lang, tuple(categories or ()))
         found = self.pools.get(key)
         if found is None:
             found = self.pools[key] = tips_for(self.content.lang(lang).tips, categories_of(categories))
@@ -155,38 +142,20 @@ class Dispatcher:
 
     def __init__(
         self,
-        db: Database,
         subscriptions: SubscriptionStore,
+        outbox: DeliveryOutbox,
         content: ContentLibrary,
         clock: Clock,
         *,
         grace: timedelta = timedelta(hours=6),
         batch_size: int = 1000,
     ) -> None:
-        self.db = db
         self.subscriptions = subscriptions
         self.content = content
         self.clock = clock
         self.grace = grace
         self.batch_size = batch_size
-        now = bindparam("now", type_=deliveries.c.next_attempt_at.type)
-        self._enqueue = BulkWrite(
-            db.engine.dialect,
-            [(name, Integer() if name == "chat_id" else String()) for name in TIP_COLUMNS],
-            lambda tip: insert_select_ignore(
-                db.dialect,
-                deliveries,
-                [*TIP_COLUMNS, "status", "attempts", "next_attempt_at", "created_at"],
-                select(
-                    *(tip[name] for name in TIP_COLUMNS),
-                    literal(DeliveryStatus.PENDING.value),
-                    literal(0),
-                    now,
-                    now,
-                ),
-            ),
-            name="tip",
-        )
+        self._tips = outbox.tips_writer()
 
     async def tick(self) -> TickReport:
         """Handle every subscription due now, a batch per transaction, with two bulk writes a batch.
@@ -204,17 +173,14 @@ class Dispatcher:
         cache = _TickCache(self.content, now, self.grace)
         enqueued = skipped = 0
         for _ in range(MAX_BATCHES_PER_TICK):
-            async with self.db.begin() as connection:
-                # One row more than a batch tells whether another batch follows, without a query more.
-                due = await self.subscriptions.due(connection, cache.due_by, self.batch_size + 1)
-                batch = cache.plan(due[: self.batch_size])
-                for subscription_id in batch.invalid:
-                    _log.error("subscription %s has an invalid time or zone; paused", subscription_id)
-                    await self.subscriptions.pause(connection, subscription_id)
-                await self.subscriptions.advance_many(connection, batch.moves)
-                enqueued += await self._enqueue.execute(connection, batch.tips, {"now": now})
-                skipped += batch.skipped
-            if len(due) <= self.batch_size:
+            more, batch, added = await self.subscriptions.dispatch_batch(
+                cache.due_by, self.batch_size, cache.plan, self._tips, now
+            )
+            for subscription_id in batch.invalid:
+                _log.error("subscription %s has an invalid time or zone; paused", subscription_id)
+            enqueued += added
+            skipped += batch.skipped
+            if not more:
                 break
         if enqueued or skipped:
             _log.info("dispatcher: %d tips enqueued, %d late runs skipped", enqueued, skipped)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.db import Database
-from bot.storage.tables import campaigns
+from bot.storage.deliveries import DeliveryOutbox
+from bot.storage.dialect.upserts import json_array_has
+from bot.storage.tables import campaigns, chats, subscriptions, users
 
 
 class CampaignStatus(StrEnum):
@@ -59,11 +62,105 @@ def _stored(row: Row[Any]) -> StoredCampaign:
     )
 
 
-class CampaignStore:
-    """Repository of the campaigns table."""
+@dataclass(frozen=True, slots=True)
+class Recipients:
+    """Who a campaign reaches: listed chats ("platform:chat id"), else every active subscriber, narrowed
+    by platform, language and categories (a subscriber who chose no category takes every category)."""
 
-    def __init__(self, db: Database) -> None:
+    chats: Sequence[str] = ()
+    platforms: Sequence[str] = ()
+    languages: Sequence[str] = ()
+    categories: Sequence[str] = ()
+
+
+class CampaignStore:
+    """Repository of the campaigns table and of the audiences campaigns reach."""
+
+    def __init__(
+        self, db: Database, outbox: DeliveryOutbox, *, default_language: str, default_timezone: str
+    ) -> None:
         self.db = db
+        self.outbox = outbox
+        self.default_language = default_language
+        self.default_timezone = default_timezone
+
+    def _language(self) -> ColumnElement[str]:
+        return func.coalesce(chats.c.language, users.c.language, literal(self.default_language))
+
+    def _zone(self) -> ColumnElement[str]:
+        return func.coalesce(chats.c.timezone, literal(self.default_timezone))
+
+    def recipients(self, audience: Recipients) -> Select[Any]:
+        """(chat row id, language) of every active chat in the audience."""
+        language = self._language()
+        query = select(chats.c.id, language).select_from(
+            chats.outerjoin(users, users.c.id == chats.c.owner_user_id)
+        )
+        if audience.chats:
+            wanted = [entry.split(":", 1) for entry in audience.chats]
+            query = query.where(
+                or_(*(and_(chats.c.platform == p, chats.c.platform_chat_id == c) for p, c in wanted))
+            )
+        else:
+            query = query.join(subscriptions, subscriptions.c.chat_id == chats.c.id).where(
+                subscriptions.c.active.is_(True)
+            )
+            if audience.categories:
+                has = [
+                    json_array_has(self.db.backend, subscriptions.c.categories, c)
+                    for c in audience.categories
+                ]
+                query = query.where(or_(subscriptions.c.categories.is_(None), *has))
+        query = query.where(chats.c.active.is_(True))
+        if audience.platforms:
+            query = query.where(chats.c.platform.in_(audience.platforms))
+        if audience.languages:
+            query = query.where(language.in_(audience.languages))
+        return query
+
+    async def count_recipients(self, audience: Recipients) -> dict[str, int]:
+        """Recipients per platform."""
+        source = self.recipients(audience).add_columns(chats.c.platform).subquery()
+        async with self.db.begin() as connection:
+            rows = await connection.execute(
+                select(source.c.platform, func.count())
+                .group_by(source.c.platform)
+                .order_by(source.c.platform)
+            )
+            return {platform: int(count) for platform, count in rows}
+
+    async def start_run(
+        self,
+        stored: StoredCampaign,
+        next_run_at: datetime | None,
+        drop_id: str,
+        texts: dict[str, str],
+        audience: Recipients,
+        *,
+        late: bool,
+        not_before: datetime | Callable[[str], datetime],
+    ) -> int:
+        """Move the campaign to its next run and queue this run's drop, in one transaction; the number of
+        deliveries queued. Only the process that moves the campaign queues (0 for the others, and for a
+        run too ``late`` to send). ``not_before`` is a time, or a time per recipient's zone."""
+        async with self.db.begin() as connection:
+            if not await self.advance(connection, stored, next_run_at) or late:
+                return 0
+            await self.outbox.save_drop_messages(connection, drop_id, texts)
+            recipients = self.recipients(audience)
+            if not callable(not_before):
+                return await self.outbox.enqueue_select(
+                    connection, drop_id, recipients, not_before=not_before
+                )
+            zone = self._zone()
+            in_audience = chats.c.id.in_(select(recipients.subquery().c[0]))
+            names = [name for (name,) in await connection.execute(select(zone).distinct().where(in_audience))]
+            added = 0
+            for name in names:
+                added += await self.outbox.enqueue_select(
+                    connection, drop_id, recipients.where(zone == name), not_before=not_before(name)
+                )
+            return added
 
     async def create(
         self,
@@ -102,13 +199,14 @@ class CampaignStore:
             rows = await connection.execute(select(campaigns).order_by(campaigns.c.created_at))
             return [_stored(row) for row in rows]
 
-    async def due(self, connection: AsyncConnection, now: datetime) -> list[StoredCampaign]:
-        rows = await connection.execute(
-            select(campaigns)
-            .where(campaigns.c.status.in_(ACTIVE), campaigns.c.next_run_at <= now)
-            .order_by(campaigns.c.next_run_at)
-        )
-        return [_stored(row) for row in rows]
+    async def due(self, now: datetime) -> list[StoredCampaign]:
+        async with self.db.begin() as connection:
+            rows = await connection.execute(
+                select(campaigns)
+                .where(campaigns.c.status.in_(ACTIVE), campaigns.c.next_run_at <= now)
+                .order_by(campaigns.c.next_run_at)
+            )
+            return [_stored(row) for row in rows]
 
     async def advance(
         self,

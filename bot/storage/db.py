@@ -14,7 +14,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.storage import dialect
+from bot.storage.dialect import connection as dialect_connection
+from bot.storage.dialect import locks
+from bot.storage.dialect.connection import PoolOptions
 
 _log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -34,18 +35,6 @@ FIRST_RETRY_SECONDS = 0.5
 
 class DatabaseUnavailable(Exception):
     """The database cannot be reached right now; try again after a while."""
-
-
-@dataclass(frozen=True, slots=True)
-class PoolOptions:
-    """How the engine connects (PostgreSQL; SQLite keeps SQLAlchemy's own file-database pool)."""
-
-    size: int = 5
-    max_overflow: int = 10
-    timeout_seconds: float = 30
-    connect_timeout_seconds: float = 10
-    statement_timeout_seconds: float = 30
-    retry_max_seconds: float = 30
 
 
 def is_connection_error(error: BaseException) -> bool:
@@ -94,10 +83,11 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool: PoolOptions | None = None) -> None:
         pool = pool or PoolOptions()
         parsed = make_url(url)
-        self.dialect = parsed.get_backend_name()
+        self.backend = parsed.get_backend_name()
+        """"sqlite" or "postgresql" (SQLAlchemy's dialect object is ``engine.dialect``)."""
         self.path: Path | None = None
         options: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
-        if self.dialect == "sqlite":
+        if self.backend == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 self.path = Path(parsed.database)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,13 +96,13 @@ class Database:
                 "pool_size": pool.size,
                 "max_overflow": pool.max_overflow,
                 "pool_timeout": pool.timeout_seconds,
-                "connect_args": dialect.connect_args(self.dialect, pool),
+                "connect_args": dialect_connection.connect_args(self.backend, pool),
             }
         self.engine: AsyncEngine = create_async_engine(url, **options)
-        if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", dialect.sqlite_pragmas)
+        if self.backend == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", dialect_connection.sqlite_pragmas)
         self.availability = _Availability(pool.retry_max_seconds)
-        self.tracks_availability = self.dialect != "sqlite"  # a local file is there or it is not
+        self.tracks_availability = self.backend != "sqlite"  # a local file is there or it is not
 
     @property
     def reachable(self) -> bool:
@@ -155,17 +145,17 @@ class Database:
         closes), so only one of several scheduler processes scans at a time; the others skip the round.
         On SQLite always True: writes are idempotent, and one file rarely has several schedulers.
         """
-        if self.dialect == "sqlite":
+        if self.backend == "sqlite":
             yield True
             return
         with self._watch():
             async with self.engine.connect() as connection:
-                acquired = await dialect.try_lock(connection, name)
+                acquired = await locks.try_lock(connection, name)
                 try:
                     yield acquired
                 finally:
                     if acquired:
-                        await dialect.unlock(connection, name)
+                        await locks.unlock(connection, name)
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest Alembic revision: existing data is upgraded, never dropped.
@@ -181,17 +171,17 @@ class Database:
             command.upgrade(config, "head")
 
         lock_file = self.path.with_name(self.path.name + ".migrate-lock") if self.path else None
-        async with dialect.file_lock(lock_file), self.engine.begin() as connection:
+        async with locks.file_lock(lock_file), self.engine.begin() as connection:
             # Not watched: at start-up an unreachable database is the caller's to report, at once.
-            await dialect.lock_for_migration(connection)
+            await locks.lock_for_migration(connection)
             await connection.run_sync(upgrade)
         _log.info("database schema is up to date")
 
     async def checkpoint(self) -> None:
         """SQLite: move what the write-ahead log holds into the database file (nothing on PostgreSQL)."""
-        if self.dialect == "sqlite":
+        if self.backend == "sqlite":
             async with self.engine.connect() as connection:
-                await dialect.checkpoint(connection)
+                await dialect_connection.checkpoint(connection)
 
     async def close(self) -> None:
         await self.engine.dispose()

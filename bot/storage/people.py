@@ -10,11 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.events import ChatRef, UserRef
 from bot.storage.db import Database
-from bot.storage.dialect import insert_ignore
+from bot.storage.dialect.upserts import insert_ignore
 from bot.storage.tables import challenge_schedules, chats, flood_windows, subscriptions, users
-
-FORGOTTEN = "-"
-"""Stands for a person who used /forget, where a group setting must name someone (not a real id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +22,11 @@ class ChatSettings:
     language: str | None
     timezone: str | None
     active: bool
+
+
+def person_key(user: UserRef) -> str:
+    """How a person is named where a setting records who made it: "platform:user id"."""
+    return f"{user.platform}:{user.user_id}"
 
 
 def flood_key(user: UserRef) -> str:
@@ -50,7 +52,7 @@ class PeopleStore:
         """The user's row id, creating the row when missing (safe under concurrent calls)."""
         await connection.execute(
             insert_ignore(
-                self._db.dialect,
+                self._db.backend,
                 users,
                 {"platform": user.platform, "platform_user_id": user.user_id, "created_at": now},
             )
@@ -60,13 +62,16 @@ class PeopleStore:
         return user_id
 
     async def ensure_chat(
-        self, connection: AsyncConnection, chat: ChatRef, user: UserRef, now: datetime
+        self, connection: AsyncConnection, chat: ChatRef, user: UserRef | None, now: datetime
     ) -> int:
-        """The chat's row id, creating it when missing; a private chat belongs to its user (for /forget)."""
-        owner = await self.ensure_user(connection, user, now) if chat.is_private else None
+        """The chat's row id, creating it when missing; a private chat belongs to its user (for /forget),
+        so ``user`` is needed for a private chat and may be None for a group."""
+        if chat.is_private and user is None:
+            raise ValueError("a private chat needs its person")
+        owner = await self.ensure_user(connection, user, now) if chat.is_private and user else None
         await connection.execute(
             insert_ignore(
-                self._db.dialect,
+                self._db.backend,
                 chats,
                 {
                     "platform": chat.platform,
@@ -169,6 +174,23 @@ class PeopleStore:
             chat_id = await self.ensure_chat(connection, chat, owner, now)
             await connection.execute(update(chats).where(chats.c.id == chat_id).values(active=False))
 
+    async def chat_gone(self, chat_row_id: int) -> str | None:
+        """A chat the bot can no longer reach: inactive, its daily tip paused. Returns who set that
+        subscription ("platform:user id"), when one was just paused, so they can be told."""
+        async with self._db.begin() as connection:
+            set_by = (
+                await connection.execute(
+                    select(subscriptions.c.set_by).where(
+                        subscriptions.c.chat_id == chat_row_id, subscriptions.c.active.is_(True)
+                    )
+                )
+            ).scalar_one_or_none()
+            await connection.execute(update(chats).where(chats.c.id == chat_row_id).values(active=False))
+            await connection.execute(
+                update(subscriptions).where(subscriptions.c.chat_id == chat_row_id).values(active=False)
+            )
+        return set_by
+
     async def reactivate_chat(self, chat: ChatRef) -> None:
         """The person wrote again (unblocked the bot, or re-added it): the chat is reachable again."""
         async with self._db.begin() as connection:
@@ -191,20 +213,10 @@ class PeopleStore:
         async with self._db.begin() as connection:
             user_id = await self._user_id(connection, user)
             await connection.execute(delete(flood_windows).where(flood_windows.c.user_key == flood_key(user)))
-            await connection.execute(
-                update(subscriptions)
-                .where(subscriptions.c.set_by_user_id == flood_key(user))
-                .values(set_by_user_id=None)
-            )
-            group_chats = select(chats.c.id).where(chats.c.platform == user.platform)
-            await connection.execute(
-                update(challenge_schedules)
-                .where(
-                    challenge_schedules.c.set_by_user_id == user.user_id,
-                    challenge_schedules.c.chat_id.in_(group_chats),
+            for table in (subscriptions, challenge_schedules):
+                await connection.execute(
+                    update(table).where(table.c.set_by == person_key(user)).values(set_by=None)
                 )
-                .values(set_by_user_id=FORGOTTEN)
-            )
             if user_id is None:
                 return
             await connection.execute(delete(chats).where(chats.c.owner_user_id == user_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import literal, update
 
 from bot.storage.db import Database
-from bot.storage.dialect import greatest, insert_ignore
+from bot.storage.dialect.upserts import greatest, insert_ignore
 from bot.storage.tables import send_budgets
 
 
@@ -26,10 +26,10 @@ class SharedSendBudget:
         The block starts at ``now`` or where the last reserved block ends, whichever is later.
         """
         span = count * interval
-        free_from = greatest(self.db.dialect, send_budgets.c.next_free, literal(now))
+        free_from = greatest(self.db.backend, send_budgets.c.next_free, literal(now))
         async with self.db.begin() as connection:
             await connection.execute(
-                insert_ignore(self.db.dialect, send_budgets, {"platform": platform, "next_free": 0.0})
+                insert_ignore(self.db.backend, send_budgets, {"platform": platform, "next_free": 0.0})
             )
             end = (
                 await connection.execute(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -10,8 +11,11 @@ from sqlalchemy import BigInteger, Integer, Row, bindparam, func, select, type_c
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeEngine
 
+from bot.core.events import ChatRef, UserRef
 from bot.storage.db import Database
-from bot.storage.dialect import BulkWrite, insert_ignore
+from bot.storage.dialect.bulk import BulkWrite
+from bot.storage.dialect.upserts import insert_ignore
+from bot.storage.people import PeopleStore, person_key
 from bot.storage.tables import chats, subscriptions, users
 
 
@@ -39,7 +43,7 @@ class DueSubscription(NamedTuple):
     chat_row_id: int
     local_time: str
     timezone: str
-    categories: str | None
+    categories: list[str] | None
     weekdays_only: bool
     next_due: int
     rotation_cycle: int
@@ -68,9 +72,22 @@ MOVE_COLUMNS: tuple[tuple[str, TypeEngine[Any]], ...] = (
 """The fields of a SubscriptionMove, in order, with their SQL types."""
 
 
-def categories_of(value: str | None) -> list[str]:
-    """A subscription's chosen categories, from the stored comma-separated text (empty: all of them)."""
-    return [part for part in (value or "").split(",") if part]
+@dataclass
+class PlannedBatch:
+    """What a dispatcher tick decided for one batch of due subscriptions."""
+
+    moves: list[SubscriptionMove] = field(default_factory=list)
+    tips: list[tuple[str, int, str, str, str]] = field(default_factory=list)
+    """Rows of ``bot.storage.deliveries.TIP_FIELDS``."""
+    invalid: list[int] = field(default_factory=list)
+    """Subscriptions whose time or zone is invalid (paused)."""
+    skipped: int = 0
+    """Runs missed by more than the grace period (moved on, not sent)."""
+
+
+def categories_of(value: list[str] | None) -> list[str]:
+    """A subscription's chosen categories (empty: all of them)."""
+    return list(value or [])
 
 
 def _row(row: Row[Any]) -> Subscription:
@@ -90,10 +107,11 @@ def _row(row: Row[Any]) -> Subscription:
 
 
 class SubscriptionStore:
-    """Repository of the subscriptions table."""
+    """Repository of the subscriptions table (chats' rows come from ``PeopleStore``)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, people: PeopleStore) -> None:
         self.db = db
+        self.people = people
         due_at = type_coerce(subscriptions.c.next_due_at, BigInteger)
         self._due = (
             select(
@@ -143,27 +161,62 @@ class SubscriptionStore:
         now: datetime,
     ) -> None:
         """Create or change a chat's subscription (a new category choice starts a new tip cycle)."""
-        joined = ",".join(categories) or None
+        chosen = list(categories) or None
         values: dict[str, object] = {
             "local_time": local_time,
             "timezone": timezone,
-            "categories": joined,
+            "categories": chosen,
             "weekdays_only": weekdays_only,
             "next_due_at": next_due_at,
             "active": True,
-            "set_by_user_id": set_by,
+            "set_by": set_by,
         }
         new_row = {"chat_id": chat_row_id, "rotation_cycle": 0, "rotation_position": 0, "created_at": now}
-        await connection.execute(insert_ignore(self.db.dialect, subscriptions, {**new_row, **values}))
+        await connection.execute(insert_ignore(self.db.backend, subscriptions, {**new_row, **values}))
         current = await connection.execute(
             select(subscriptions.c.categories).where(subscriptions.c.chat_id == chat_row_id)
         )
         previous = current.scalar_one()
-        if previous != joined:
+        if (previous or None) != chosen:
             values.update(rotation_cycle=0, rotation_position=0)
         await connection.execute(
             update(subscriptions).where(subscriptions.c.chat_id == chat_row_id).values(**values)
         )
+
+    async def subscribe(
+        self,
+        chat: ChatRef,
+        user: UserRef,
+        language: str,
+        *,
+        zone: str | None,
+        default_zone: str,
+        local_time: str,
+        categories: list[str],
+        weekdays_only: bool,
+        due: Callable[[str], datetime],
+        now: datetime,
+    ) -> int:
+        """A chat's daily tip, set in one transaction: the chat keeps ``language`` unless it chose one, and
+        the zone (``zone``, else the chat's own, else ``default_zone``) becomes the chat's; ``due`` gives
+        the first due time in that zone. Returns the chat's row id."""
+        async with self.db.begin() as connection:
+            chat_row_id = await self.people.ensure_chat(connection, chat, user, now)
+            await self.people.keep_delivery_language(connection, chat, user, chat_row_id, language)
+            zone_name = zone or await self.people.chat_timezone(connection, chat_row_id) or default_zone
+            await self.people.set_chat_timezone(connection, chat_row_id, zone_name)
+            await self.save(
+                connection,
+                chat_row_id,
+                local_time=local_time,
+                timezone=zone_name,
+                categories=categories,
+                weekdays_only=weekdays_only,
+                next_due_at=due(zone_name),
+                set_by=person_key(user),
+                now=now,
+            )
+        return chat_row_id
 
     async def of_chat(self, chat_row_id: int) -> Subscription | None:
         async with self.db.begin() as connection:
@@ -194,6 +247,28 @@ class SubscriptionStore:
         """Move many subscriptions in one bulk write, each only if its due time is still the one read (so
         of two processes ticking at once only one moves it). Returns how many moved."""
         return await self._advance_many.execute(connection, moves)
+
+    async def dispatch_batch(
+        self,
+        due_by: int,
+        limit: int,
+        plan: Callable[[list[DueSubscription]], PlannedBatch],
+        tips: BulkWrite,
+        now: datetime,
+    ) -> tuple[bool, PlannedBatch, int]:
+        """One batch of a dispatcher tick, in one transaction: read up to ``limit`` due subscriptions,
+        let ``plan`` decide, pause the invalid ones, move them all (guarded) and queue their tips.
+
+        Returns whether more are due, the plan, and how many tips were queued."""
+        async with self.db.begin() as connection:
+            # One row more than a batch tells whether another batch follows, without a query more.
+            due = await self.due(connection, due_by, limit + 1)
+            planned = plan(due[:limit])
+            for subscription_id in planned.invalid:
+                await self.pause(connection, subscription_id)
+            await self.advance_many(connection, planned.moves)
+            added = await tips.execute(connection, planned.tips, {"now": now})
+        return len(due) > limit, planned, added
 
     async def pause(self, connection: AsyncConnection, subscription_id: int) -> None:
         await connection.execute(

@@ -11,6 +11,7 @@ import math
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -128,13 +130,17 @@ subscriptions = Table(
     Column("chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), nullable=False, unique=True),
     Column("local_time", String(5), nullable=False),
     Column("timezone", String(64), nullable=False),
-    Column("categories", String(512), nullable=True),
+    Column(
+        "categories",
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
+        nullable=True,
+    ),
     Column("weekdays_only", Boolean, nullable=False, default=False),
     Column("next_due_at", UtcEpochSeconds(), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Column("rotation_cycle", Integer, nullable=False, default=0),
     Column("rotation_position", Integer, nullable=False, default=0),
-    Column("set_by_user_id", String(64), nullable=True),
+    Column("set_by", String(64), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_subscriptions_due", "active", "next_due_at"),
 )
@@ -284,7 +290,7 @@ challenge_schedules = Table(
     Column("timezone", String(64), nullable=False),
     Column("next_due_at", UtcDateTime(), nullable=False),
     Column("active", Boolean, nullable=False, default=True),
-    Column("set_by_user_id", String(64), nullable=False),
+    Column("set_by", String(96), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_challenge_schedules_due", "active", "next_due_at"),
 )

@@ -7,9 +7,8 @@ classic one-line format), quiets the third-party loggers that log message conten
 
 What the libraries log, checked in their source (python-telegram-bot 22.8, discord.py 2.7.1,
 httpx 0.28.1, httpcore 1.0.9, aiohttp 3.14.5, tornado 6.6.1, aiosqlite 0.22.1; paths under
-site-packages),
-is listed in ``NOISY_LOGGERS``. Our own loggers never log message text; this module is defence in
-depth for the code we don't own.
+site-packages), is listed in ``NOISY_LOGGERS``. Our own loggers never log message text; this module is
+defence in depth for the code we don't own.
 """
 
 from __future__ import annotations
@@ -101,7 +100,7 @@ def _short_path(path: str) -> str:
     for top in ("/bot/", "/adapters/", "/tests/"):
         if top in normal:
             return top.lstrip("/") + normal.rsplit(top, 1)[1]
-    return normal.rsplit("/", 2)[-1] if normal.count("/") < 2 else "/".join(normal.rsplit("/", 2)[-2:])
+    return "/".join(normal.rsplit("/", 2)[-2:])
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ lexical engine (BM25) and the crisis patterns keep working without this layer wh
 be loaded.
 """
 
-from bot.understanding.encoder import Encoder, load_encoder
+from bot.understanding.encoder import Encoder
+from bot.understanding.encoders import load_encoder
 from bot.understanding.layer import CrisisLevel, Reading, Understanding, build_understanding
 
 __all__ = ["CrisisLevel", "Encoder", "Reading", "Understanding", "build_understanding", "load_encoder"]

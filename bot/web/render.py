@@ -1,6 +1,6 @@
 """The dashboard's HTML: a Jinja2 environment with autoescape, the strings, filters and chart globals.
 
-Every word a template shows comes from the strings file through ``t("dashboard.key", **params)``;
+Every word a template shows comes from the strings file through ``t("dashboard.<key>", **params)``;
 values (campaign names, counts, dates) are filled in as parameters and escaped like everything else.
 Numbers, dates and durations are written with patterns from the same file, so another language's file
 changes them too.
@@ -20,7 +20,6 @@ Template helpers, besides ``t``:
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from collections.abc import Mapping, Sequence
@@ -28,12 +27,13 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 from markupsafe import Markup
 
-from bot.core.markup import Span, SpanKind, render, split_paragraphs
-from bot.web import charts
+from bot.core.markup import split_paragraphs
+from bot.web import charts, svg
+from bot.web.markup_html import markup_html
+from bot.web.strings import Lenient, MissingString
 
 _log = logging.getLogger(__name__)
 
@@ -47,33 +47,6 @@ DEFAULT_MESSAGE_LIMITS: Mapping[str, int] = {"telegram": 3500, "discord": 1700}
 """Where each platform's adapter splits a long message (its ``_SPLIT_AT``); previews split the same way."""
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-STRINGS_FILE = Path(__file__).parent / "strings.en.yaml"
-
-
-class MissingString(KeyError):
-    """A template asked for a string key the strings file does not have."""
-
-
-def load_strings(path: Path) -> dict[str, str]:
-    """Read a flat ``key: "text"`` YAML mapping.
-
-    Raises:
-        ValueError: When the file is not a mapping of string keys to string values (naming the key).
-    """
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping of keys to texts")
-    for key, value in data.items():
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise ValueError(f"{path}: {key!r} must map a string key to a string text")
-    return dict(data)
-
-
-class _Lenient(dict[str, object]):
-    """Format parameters that leave an unknown ``{placeholder}`` as it is (production mode)."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def _get(source: object, *names: str) -> Any:
@@ -87,32 +60,13 @@ def _get(source: object, *names: str) -> Any:
     return None
 
 
-def _html_span(span: Span) -> str:
-    text = html.escape(span.text, quote=False)
-    match span.kind:
-        case SpanKind.BOLD:
-            return f"<strong>{text}</strong>"
-        case SpanKind.ITALIC:
-            return f"<em>{text}</em>"
-        case SpanKind.LINK:
-            url = html.escape(span.url or "", quote=True)
-            return f'<a href="{url}" rel="noopener noreferrer nofollow" target="_blank">{text}</a>'
-        case SpanKind.TEXT:
-            return text
-
-
-def markup_html(text: str) -> Markup:
-    """The bot's markup (``**bold**``, ``_italic_``, links, lists) as safe HTML: text escaped, lines kept."""
-    return Markup(render(text, _html_span).replace("\n", "<br>\n"))
-
-
 class Renderer:
     """Renders the dashboard's templates with the strings of one language.
 
     Args:
         templates_dir: The folder of templates (``TEMPLATES_DIR``).
-        strings: Key -> text (``load_strings(STRINGS_FILE)``); ``{name}`` placeholders are filled from
-            ``t()``'s parameters (write ``{{`` and ``}}`` for literal braces).
+        strings: Key -> text (``load_strings(STRINGS_FILE)`` from :mod:`bot.web.strings`); ``{name}``
+            placeholders are filled from ``t()``'s parameters (write ``{{`` and ``}}`` for literal braces).
         strict: Raise on a missing string key, a missing placeholder parameter or an undefined template
             variable (tests, development). When False, a missing key shows the key itself and is logged,
             and undefined variables render empty.
@@ -187,14 +141,14 @@ class Renderer:
                 raise MissingString(key)
             _log.warning("dashboard string %r is missing", key)
             return key
-        if not params:
+        if "{" not in template and "}" not in template:
             return template
         if self.strict:
             try:
                 return template.format_map(params)
             except KeyError as error:
                 raise KeyError(f"dashboard string {key!r} needs the parameter {error}") from None
-        return template.format_map(_Lenient(params))
+        return template.format_map(Lenient(params))
 
     def _name(self, key: str, fallback: str) -> str:
         return self.strings.get(key, fallback)
@@ -210,7 +164,7 @@ class Renderer:
         """
         if value is None or (isinstance(value, float) and not math.isfinite(value)):
             return self.t("dashboard.value.none")
-        text = charts.format_value(value) if digits is None else f"{value:,.{digits}f}"
+        text = svg.format_value(value) if digits is None else f"{value:,.{digits}f}"
         group = self._name("dashboard.number.group_separator", ",")
         decimal = self._name("dashboard.number.decimal_separator", ".")
         return text.replace(",", "\0").replace(".", decimal).replace("\0", group)

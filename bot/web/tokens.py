@@ -118,9 +118,12 @@ def _loads(serializer: URLSafeSerializer, value: object) -> dict[str, Any] | Non
         return None
     try:
         data = serializer.loads(value)
+        # Only the exact string we issued: base64 lets a last character vary without changing the bytes.
+        if not isinstance(data, dict) or serializer.dumps(data) != value:
+            return None
     except (BadData, ValueError, TypeError, UnicodeError):
         return None
-    return data if isinstance(data, dict) else None
+    return data
 
 
 def _field(data: dict[str, Any], key: str) -> str | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app.platforms import Platform
 from bot.app.settings import load_settings
 from bot.app.wiring import Core, build_core
 from bot.content.library import ContentLibrary
@@ -28,11 +29,23 @@ class FakeClock:
         self.current += timedelta(**delta)
 
 
-async def make_core(tmp_path: Path, content: ContentLibrary, clock: FakeClock, **settings: object) -> Core:
+async def make_core(
+    tmp_path: Path,
+    content: ContentLibrary,
+    clock: FakeClock,
+    *,
+    platforms: dict[str, Platform] | None = None,
+    **settings: object,
+) -> Core:
+    """A core on SQLite in ``tmp_path``; it knows only the ``platforms`` given (none read the environment)."""
     values: dict[str, object] = {"safetybot_data_dir": tmp_path / "data", "_env_file": None}
     values.update(settings)
     return await build_core(
-        load_settings(**values), content=content, clock=clock, understanding=shared_understanding(content)
+        load_settings(**values),
+        content=content,
+        clock=clock,
+        understanding=shared_understanding(content),
+        platforms=platforms or {},
     )
 
 

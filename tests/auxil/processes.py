@@ -10,15 +10,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
 
 from tests.auxil.telegram_server import JSON, FakeBotApi
 from tests.auxil.understanding import TEST_CACHE_DIR
 
 SEND_DELAY = 0.004
 """Each sendMessage takes this long in the server, as a real round trip does: requests overlap."""
+
+
+_caller_token: ContextVar[str] = ContextVar("caller_token", default="")
 
 
 class CrashingBotApi(FakeBotApi):
@@ -36,10 +42,17 @@ class CrashingBotApi(FakeBotApi):
         self.victim: subprocess.Popen[bytes] | None = None
         self.kill_at = 0
         self.sent_at_kill: int | None = None
+        self.victim_token: str | None = None
         self._handlers["sendMessage"] = self._slow_send_message
 
-    def kill_when_sent(self, victim: subprocess.Popen[bytes], count: int) -> None:
-        self.victim, self.kill_at, self.sent_at_kill = victim, count, None
+    def kill_when_sent(self, victim: subprocess.Popen[bytes], count: int, token: str | None = None) -> None:
+        """SIGKILL ``victim`` once ``count`` messages were sent, while serving one of its own requests
+        when it calls with its own ``token`` (so it surely has that message in flight)."""
+        self.victim, self.kill_at, self.sent_at_kill, self.victim_token = victim, count, None, token
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        _caller_token.set(request.match_info["token"])  # each request is served in its own task
+        return await super()._handle(request)
 
     async def _slow_send_message(self, params: JSON) -> JSON:
         self.serving += 1
@@ -49,7 +62,8 @@ class CrashingBotApi(FakeBotApi):
             self.reached.add(params["chat_id"])
         finally:
             self.serving -= 1
-        if self.victim is not None and len(self.sent) >= self.kill_at:
+        mine = self.victim_token is None or _caller_token.get() == self.victim_token
+        if self.victim is not None and len(self.sent) >= self.kill_at and mine:
             self.victim.send_signal(signal.SIGKILL)
             self.sent_at_kill = len(self.sent)
             self.victim = None

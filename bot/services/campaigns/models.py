@@ -8,6 +8,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from bot.content.models import NonEmpty, Slug, Strict
+from bot.storage.campaigns import Recipients
 
 SUBSCRIBER_ZONE = "subscriber"
 """Schedule timezone meaning: each chat at this local time in its own zone."""
@@ -21,6 +22,10 @@ class Audience(Strict):
     languages: list[str] = Field(default_factory=list)
     categories: list[Slug] = Field(default_factory=list)
     chats: list[Annotated[str, Field(pattern=r"^[a-z]+:-?[A-Za-z0-9_.@-]+$")]] = Field(default_factory=list)
+
+    def recipients(self) -> Recipients:
+        """The audience as the campaigns store's query reads it."""
+        return Recipients(self.chats, self.platforms, self.languages, self.categories)
 
 
 class DailyWindow(Strict):

@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.content.library import ContentLibrary
 from bot.content.texts import Texts
 from bot.core.timezones import occurrence, parse_local_time, zone
-from bot.features.tip_text import tip_text
 from bot.services.campaigns.models import SUBSCRIBER_ZONE, CampaignFile
 
 EARLIEST_ZONE = "Etc/GMT-14"
@@ -64,7 +63,7 @@ def snapshot_texts(campaign: CampaignFile, content: ContentLibrary, texts: Texts
             if message.tip is not None:
                 tip = content.tip(lang, message.tip) or content.tip(campaign.fallback_language, message.tip)
                 if tip is not None:
-                    per_language[lang] = tip_text(texts, lang, tip)
+                    per_language[lang] = texts.tip(lang, tip)
             elif message.text is not None:
                 per_language[lang] = message.text.get(lang) or message.text[campaign.fallback_language]
         rendered.append(per_language)

@@ -1,24 +1,19 @@
-"""What organizers do with campaigns (schedule, preview, pause, resume, cancel, status) and the runner
-that turns each due run into a drop in the outbox."""
+"""What organizers do with campaigns: schedule, preview, pause, resume, cancel, status. The clock's side
+(each due run becomes a drop in the outbox) is ``bot.jobs.campaign_runs``."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from datetime import datetime
 
 from bot.content.library import ContentLibrary
 from bot.content.texts import Texts
 from bot.core.clock import Clock
-from bot.services.campaigns.models import SUBSCRIBER_ZONE, Audience, CampaignFile
-from bot.services.campaigns.plan import Run, local_start, run_start, runs, snapshot_texts
-from bot.services.delivery.outbox import DeliveryOutbox, DeliveryStatus
+from bot.services.campaigns.models import Audience, CampaignFile
+from bot.services.campaigns.plan import run_start, runs, snapshot_texts
 from bot.storage.campaigns import ACTIVE, CampaignStatus, CampaignStore, StoredCampaign
-from bot.storage.db import Database, DatabaseUnavailable
-from bot.storage.tables import chats, subscriptions, users
+from bot.storage.deliveries import DeliveryOutbox, DeliveryStatus
 
 _log = logging.getLogger(__name__)
 
@@ -41,75 +36,23 @@ class CampaignService:
 
     def __init__(
         self,
-        db: Database,
         store: CampaignStore,
         outbox: DeliveryOutbox,
         content: ContentLibrary,
         texts: Texts,
         clock: Clock,
-        *,
-        default_timezone: str,
-        grace: timedelta = timedelta(hours=6),
     ) -> None:
-        self.db = db
         self.store = store
         self.outbox = outbox
         self.content = content
         self.texts = texts
         self.clock = clock
-        self.default_timezone = default_timezone
-        self.grace = grace
 
     # Audience ------------------------------------------------------------------------------------
 
-    def _language(self) -> ColumnElement[str]:
-        return func.coalesce(chats.c.language, users.c.language, literal(self.content.default_language))
-
-    def _zone(self) -> ColumnElement[str]:
-        return func.coalesce(chats.c.timezone, literal(self.default_timezone))
-
-    def recipients(self, audience: Audience) -> Select[Any]:
-        """(chat row id, language) of every chat in the audience: active chats only."""
-        language = self._language()
-        query = select(chats.c.id, language).select_from(
-            chats.outerjoin(users, users.c.id == chats.c.owner_user_id)
-        )
-        if audience.chats:
-            wanted = [entry.split(":", 1) for entry in audience.chats]
-            query = query.where(
-                or_(*(and_(chats.c.platform == p, chats.c.platform_chat_id == c) for p, c in wanted))
-            )
-        else:
-            query = query.join(subscriptions, subscriptions.c.chat_id == chats.c.id).where(
-                subscriptions.c.active.is_(True)
-            )
-            if audience.categories:
-                query = query.where(
-                    or_(
-                        subscriptions.c.categories.is_(None),
-                        *(
-                            subscriptions.c.categories.like(f"%{category}%")
-                            for category in audience.categories
-                        ),
-                    )
-                )
-        query = query.where(chats.c.active.is_(True))
-        if audience.platforms:
-            query = query.where(chats.c.platform.in_(audience.platforms))
-        if audience.languages:
-            query = query.where(language.in_(audience.languages))
-        return query
-
     async def count_recipients(self, audience: Audience) -> dict[str, int]:
         """Recipients per platform."""
-        source = self.recipients(audience).add_columns(chats.c.platform).subquery()
-        async with self.db.begin() as connection:
-            rows = await connection.execute(
-                select(source.c.platform, func.count())
-                .group_by(source.c.platform)
-                .order_by(source.c.platform)
-            )
-            return {platform: int(count) for platform, count in rows}
+        return await self.store.count_recipients(audience.recipients())
 
     # Organizer operations ------------------------------------------------------------------------
 
@@ -178,56 +121,3 @@ class CampaignService:
     async def status(self, campaign_id: str) -> tuple[StoredCampaign, dict[str, int]]:
         stored = await self.require(campaign_id)
         return stored, await self.outbox.counts(stored.drop_prefix)
-
-    # The runner ----------------------------------------------------------------------------------
-
-    async def tick(self) -> int:
-        """Turn every due run into a drop; the number of deliveries enqueued."""
-        now = self.clock.now()
-        enqueued = 0
-        async with self.db.begin() as connection:
-            due = await self.store.due(connection, now)
-        for stored in due:
-            try:
-                enqueued += await self._run(stored, now)
-            except DatabaseUnavailable:
-                raise
-            except Exception:
-                _log.exception(
-                    "campaign %s run %s failed; it will be tried again", stored.id, stored.next_run_index
-                )
-        return enqueued
-
-    async def _run(self, stored: StoredCampaign, now: datetime) -> int:
-        campaign = CampaignFile.model_validate(stored.spec["file"])
-        plan = runs(campaign)
-        zone_name = campaign.schedule.timezone
-        run: Run = plan[stored.next_run_index]
-        following = plan[stored.next_run_index + 1] if stored.next_run_index + 1 < len(plan) else None
-        next_at = run_start(following, zone_name) if following is not None else None
-        late = now - run_start(run, zone_name) > self.grace + timedelta(days=1)
-        drop_id = f"{stored.drop_prefix}{run.index}"
-        added = 0
-        async with self.db.begin() as connection:
-            if not await self.store.advance(connection, stored, next_at):
-                return 0
-            if late:
-                _log.warning("campaign %s run %s is too late to send; skipped", stored.id, run.index)
-                return 0
-            await self.outbox.save_drop_messages(connection, drop_id, stored.spec["texts"][run.message_index])
-            recipients = self.recipients(campaign.audience)
-            if zone_name != SUBSCRIBER_ZONE:
-                return await self.outbox.enqueue_select(connection, drop_id, recipients, not_before=now)
-            zone_column = self._zone()
-            zone_names = [
-                name
-                for (name,) in await connection.execute(
-                    select(zone_column).distinct().where(chats.c.id.in_(select(recipients.subquery().c[0])))
-                )
-            ]
-            for name in zone_names:
-                when = max(now, local_start(run, name))
-                added += await self.outbox.enqueue_select(
-                    connection, drop_id, recipients.where(zone_column == name), not_before=when
-                )
-        return added

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.content.library import ContentLibrary
-from bot.content.loader import validate_file
 from bot.content.problems import Problem
+from bot.content.reading import validate_file
 from bot.core.timezones import BadZone, zone
 from bot.services.campaigns.models import PLATFORMS, SUBSCRIBER_ZONE, CampaignFile
 

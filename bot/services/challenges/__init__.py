@@ -1,1 +1,2 @@
-"""Misinformation-spotting challenges: discernment arithmetic, rounds, group items and daily posts."""
+"""Misinformation-spotting challenges: private rounds, group items and reveals, daily post schedules
+(the arithmetic of scores and streaks is pure and lives in ``bot.core.discernment``)."""

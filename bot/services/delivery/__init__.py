@@ -1,1 +1,1 @@
-"""The delivery outbox and the sender that drains it."""
+"""The sender that drains the delivery outbox (kept in ``bot.storage.deliveries``), paced per platform."""

@@ -18,12 +18,12 @@ from datetime import datetime, timedelta
 from bot.content.library import ContentLibrary
 from bot.content.texts import Texts
 from bot.core.clock import Clock
-from bot.core.messenger import AdminNotifier, DeliveryFailed, Messenger, RecipientGone, RetryLater
+from bot.core.messenger import AdminNotifier, DeliveryFailed, Messenger, RecipientGone, RetryLater, SendRules
 from bot.core.replies import Reply
-from bot.features.tip_text import tip_text
-from bot.services.delivery.outbox import ClaimedDelivery, DeliveryOutbox
 from bot.services.delivery.ratelimit import SendPacer
 from bot.storage.db import DatabaseUnavailable
+from bot.storage.delivery_claims import ClaimedDelivery, DeliveryClaims
+from bot.storage.people import PeopleStore
 from bot.storage.send_budget import SharedSendBudget
 
 _log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ class SenderSettings:
     lease: timedelta = timedelta(minutes=2)
     max_attempts: int = 5
     idle_poll_seconds: float = 1.0
-    per_second: Mapping[str, float | None] = field(default_factory=dict)
+    rules: Mapping[str, SendRules] = field(default_factory=dict)
+    """Each platform's pace (declared by its adapter); a platform not listed is not paced."""
 
 
 def backoff(attempt: int) -> timedelta:
@@ -51,7 +52,8 @@ class DeliverySender:
 
     def __init__(
         self,
-        outbox: DeliveryOutbox,
+        claims: DeliveryClaims,
+        people: PeopleStore,
         messengers: Mapping[str, Messenger],
         content: ContentLibrary,
         texts: Texts,
@@ -59,7 +61,8 @@ class DeliverySender:
         settings: SenderSettings | None = None,
         budget: SharedSendBudget | None = None,
     ) -> None:
-        self.outbox = outbox
+        self.claims = claims
+        self.people = people
         self.messengers = messengers
         self.content = content
         self.texts = texts
@@ -81,7 +84,12 @@ class DeliverySender:
                 async def reserve(count: int, interval: float, now: float) -> float:
                     return await budget.reserve(platform, count, interval, now)
 
-            self._pacers[platform] = SendPacer(self.settings.per_second.get(platform), reserve=reserve)
+            rules = self.settings.rules.get(
+                platform, SendRules(per_second=None, private_gap=0.0, group_gap=0.0)
+            )
+            self._pacers[platform] = SendPacer(
+                rules.per_second, reserve=reserve, private_gap=rules.private_gap, group_gap=rules.group_gap
+            )
         return self._pacers[platform]
 
     async def render(self, claimed: ClaimedDelivery) -> Reply | None:
@@ -89,9 +97,9 @@ class DeliverySender:
         lang = self.content.resolve_language(claimed.language)
         if claimed.tip_id is not None:
             tip = self.content.tip(lang, claimed.tip_id)
-            return Reply(tip_text(self.texts, lang, tip)) if tip is not None else None
+            return Reply(self.texts.tip(lang, tip)) if tip is not None else None
         if claimed.drop_id not in self._drop_replies:
-            self._drop_replies[claimed.drop_id] = await self.outbox.drop_replies(claimed.drop_id)
+            self._drop_replies[claimed.drop_id] = await self.claims.drop_replies(claimed.drop_id)
         replies = self._drop_replies[claimed.drop_id]
         return (
             replies.get(lang)
@@ -131,7 +139,7 @@ class DeliverySender:
         outcome is committed: at any moment at most ``concurrency`` deliveries have gone out without
         being recorded, which bounds the duplicates a crash can cause.
         """
-        claimed = await self.outbox.claim(
+        claimed = await self.claims.claim(
             self.worker,
             list(self.messengers),
             now=self.clock.now(),
@@ -198,10 +206,11 @@ class DeliverySender:
                 case "failed":
                     failed.append((item.id, str(detail)))
                 case "blocked":
-                    set_by = await self.outbox.mark_blocked(item, self.worker, now)
+                    await self.claims.mark_gone(item, self.worker, now)
+                    set_by = await self.people.chat_gone(item.chat_row_id)
                     if set_by is not None:
                         await self._tell_admin(item, set_by)
-        await self.outbox.record(self.worker, sent=sent, retry=retry, failed=failed, now=now)
+        await self.claims.record(self.worker, sent=sent, retry=retry, failed=failed, now=now)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain the outbox until ``stop`` is set; then give back anything claimed but not finished."""
@@ -220,7 +229,7 @@ class DeliverySender:
                         await asyncio.wait_for(stop.wait(), timeout=self.settings.idle_poll_seconds)
         finally:
             try:
-                released = await self.outbox.release(self.worker)
+                released = await self.claims.release(self.worker)
             except DatabaseUnavailable:
                 _log.warning("could not give back claimed deliveries; their lease will run out instead")
             else:

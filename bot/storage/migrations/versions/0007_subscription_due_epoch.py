@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from bot.storage.dialect import epoch_seconds_sql, timestamp_sql
+from bot.storage.dialect.connection import epoch_seconds_sql, timestamp_sql
 
 revision = "0007"
 down_revision = "0006"

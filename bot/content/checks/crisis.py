@@ -1,14 +1,18 @@
-"""Checks of the crisis detector's training examples: enough of them, of every kind, in every language."""
+"""Checks of the crisis files: signal patterns that compile, and enough training examples of every kind
+for the crisis detector in every language."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
 
-from bot.content.models import CRISIS_EXAMPLE_KINDS, SAFE_EXAMPLE_KINDS, CrisisExamplesFile
+from bot.content.models import (
+    CRISIS_EXAMPLE_KINDS,
+    SAFE_EXAMPLE_KINDS,
+    CrisisExamplesFile,
+    CrisisSignalsFile,
+)
 from bot.content.problems import Problem
-
-if TYPE_CHECKING:
-    from bot.content.loader import Located
+from bot.content.reading import Located
 
 MIN_CRISIS_EXAMPLES = 500
 """Messages that must get help, per language."""
@@ -16,6 +20,33 @@ MIN_SAFE_EXAMPLES = 500
 """Hard negatives (scary words, nobody at risk), per language."""
 MIN_PER_KIND = 20
 """Of every kind listed in bot.content.models, so the detector learns the breadth, not one voice."""
+
+
+def check_crisis_signals(files: list[Located], problems: list[Problem]) -> None:
+    """Every signal, innocent and cue pattern must be a valid regular expression."""
+    for located in files:
+        assert isinstance(located.model, CrisisSignalsFile)
+        groups = {
+            "signals": located.model.signals,
+            "innocent": {"innocent": located.model.innocent},
+            "cues": {"cues": [cue.pattern for cue in located.model.cues]},
+        }
+        for section, mapping in groups.items():
+            for name, patterns in mapping.items():
+                for index, pattern in enumerate(patterns):
+                    try:
+                        re.compile(pattern)
+                    except re.error as error:
+                        path: tuple[str | int, ...] = (
+                            (section, name, index) if section == "signals" else (section, index)
+                        )
+                        problems.append(
+                            Problem(
+                                located.path,
+                                located.line(*path),
+                                f"{section} pattern is not a valid regex: {error}",
+                            )
+                        )
 
 
 def example_counts(files: list[object]) -> tuple[int, int]:

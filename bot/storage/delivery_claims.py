@@ -1,6 +1,6 @@
-"""The delivery outbox: one row per (drop, recipient), so enqueueing twice adds nothing.
+"""The sender's side of the outbox: claim due deliveries with a lease, record each outcome, give back
+what a stopping sender did not finish, and read a drop's snapshot to send.
 
-A drop is one thing to send to many chats ("tip:<subscription>:<local date>", "campaign:<id>:<run>").
 Rows move pending -> sending (claimed with a lease) -> sent | blocked | failed, or back to pending with
 a later ``next_attempt_at`` to retry. A row whose sender died is claimed again when its lease runs out.
 """
@@ -11,30 +11,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Select, bindparam, func, literal, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, select, update
 
 from bot.core.events import ChatKind, ChatRef
 from bot.core.replies import Choice, Reply
 from bot.storage.db import Database
-from bot.storage.dialect import insert_ignore, insert_select_ignore, lock_for_claim
-from bot.storage.tables import chats, deliveries, drop_messages, subscriptions
-
-
-class DeliveryStatus(StrEnum):
-    """Where a delivery row stands."""
-
-    PENDING = "pending"
-    SENDING = "sending"
-    SENT = "sent"
-    BLOCKED = "blocked"
-    FAILED = "failed"
-    HELD = "held"
-    """Waiting while its campaign is paused."""
-    CANCELLED = "cancelled"
+from bot.storage.deliveries import DeliveryStatus
+from bot.storage.dialect.locks import lock_for_claim
+from bot.storage.tables import chats, deliveries, drop_messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,89 +35,11 @@ class ClaimedDelivery:
     attempts: int
 
 
-class DeliveryOutbox:
-    """Repository of the deliveries and drop_messages tables."""
+class DeliveryClaims:
+    """What a sender process does with the outbox (the enqueueing side is ``DeliveryOutbox``)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def enqueue(
-        self,
-        connection: AsyncConnection,
-        drop_id: str,
-        chat_row_id: int,
-        language: str,
-        *,
-        not_before: datetime,
-        tip_id: str | None = None,
-    ) -> bool:
-        """Add one delivery; False when this drop already has a row for this chat."""
-        result = await connection.execute(
-            insert_ignore(
-                self.db.dialect,
-                deliveries,
-                {
-                    "drop_id": drop_id,
-                    "chat_id": chat_row_id,
-                    "platform": select(chats.c.platform).where(chats.c.id == chat_row_id).scalar_subquery(),
-                    "language": language,
-                    "tip_id": tip_id,
-                    "status": DeliveryStatus.PENDING.value,
-                    "attempts": 0,
-                    "next_attempt_at": not_before,
-                    "created_at": not_before,
-                },
-            )
-        )
-        return bool(result.rowcount)
-
-    async def enqueue_select(
-        self, connection: AsyncConnection, drop_id: str, recipients: Select[Any], *, not_before: datetime
-    ) -> int:
-        """Add one delivery per row of ``recipients`` (columns: chat row id, language) in one statement.
-
-        Set-based, so a drop to a million chats is one INSERT ... SELECT; rows that exist are skipped.
-        """
-        source = recipients.subquery()
-        rows = select(
-            literal(drop_id),
-            source.c[0],
-            chats.c.platform,
-            source.c[1],
-            literal(DeliveryStatus.PENDING.value),
-            literal(0),
-            literal(not_before, type_=deliveries.c.next_attempt_at.type),
-            literal(not_before, type_=deliveries.c.created_at.type),
-        ).join(chats, chats.c.id == source.c[0])
-        columns = [
-            "drop_id",
-            "chat_id",
-            "platform",
-            "language",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-        ]
-        result = await connection.execute(insert_select_ignore(self.db.dialect, deliveries, columns, rows))
-        return int(result.rowcount or 0)
-
-    async def save_drop_messages(
-        self,
-        connection: AsyncConnection,
-        drop_id: str,
-        texts: dict[str, str],
-        *,
-        choices: tuple[tuple[Choice, ...], ...] = (),
-    ) -> None:
-        """Snapshot a drop's message per language and its buttons (later source edits change nothing)."""
-        buttons = json.dumps([[[c.label, c.payload] for c in row] for row in choices]) if choices else None
-        rows = [
-            {"drop_id": drop_id, "language": lang, "text": text, "choices": buttons}
-            for lang, text in texts.items()
-        ]
-        if rows:
-            await connection.execute(insert_ignore(self.db.dialect, drop_messages, rows))
 
     async def drop_replies(self, drop_id: str) -> dict[str, Reply]:
         """A drop's snapshot, as a reply per language."""
@@ -161,7 +68,7 @@ class DeliveryOutbox:
         # (lease expired), then due pending rows in due order.
         for_platforms = deliveries.c.platform.in_(platforms)
         expired = lock_for_claim(
-            self.db.dialect,
+            self.db.backend,
             select(deliveries.c.id)
             .where(
                 deliveries.c.status == DeliveryStatus.SENDING.value,
@@ -171,7 +78,7 @@ class DeliveryOutbox:
             .limit(limit),
         )
         pending = lock_for_claim(
-            self.db.dialect,
+            self.db.backend,
             select(deliveries.c.id)
             .where(
                 deliveries.c.status == DeliveryStatus.PENDING.value,
@@ -284,18 +191,9 @@ class DeliveryOutbox:
                     [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in failed],
                 )
 
-    async def mark_blocked(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> str | None:
-        """The chat is gone: this row is blocked, the chat inactive, its subscription paused.
-
-        Returns who set the subscription ("platform:user id"), if one was just paused, so they can be told.
-        """
+    async def mark_gone(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> None:
+        """The chat is gone (blocked the bot, removed it): this row is not sent, and will not be."""
         async with self.db.begin() as connection:
-            paused = await connection.execute(
-                select(subscriptions.c.set_by_user_id).where(
-                    subscriptions.c.chat_id == claimed.chat_row_id, subscriptions.c.active.is_(True)
-                )
-            )
-            set_by = paused.scalar_one_or_none()
             await connection.execute(
                 update(deliveries)
                 .where(deliveries.c.id == claimed.id, deliveries.c.claimed_by == worker)
@@ -303,15 +201,6 @@ class DeliveryOutbox:
                     status=DeliveryStatus.BLOCKED.value, finished_at=now, lease_until=None, error="blocked"
                 )
             )
-            await connection.execute(
-                update(chats).where(chats.c.id == claimed.chat_row_id).values(active=False)
-            )
-            await connection.execute(
-                update(subscriptions)
-                .where(subscriptions.c.chat_id == claimed.chat_row_id)
-                .values(active=False)
-            )
-        return set_by
 
     async def release(self, worker: str) -> int:
         """Give back rows this worker claimed but did not finish (graceful shutdown)."""
@@ -322,30 +211,3 @@ class DeliveryOutbox:
                 .values(status=DeliveryStatus.PENDING.value, lease_until=None, claimed_by=None)
             )
             return int(result.rowcount or 0)
-
-    async def set_status_of_drops(
-        self, drop_prefix: str, from_status: DeliveryStatus, to_status: DeliveryStatus
-    ) -> int:
-        """Move every row of these drops from one status to another (pausing, resuming, cancelling)."""
-        async with self.db.begin() as connection:
-            result = await connection.execute(
-                update(deliveries)
-                .where(deliveries.c.drop_id.like(f"{drop_prefix}%"), deliveries.c.status == from_status.value)
-                .values(status=to_status.value)
-            )
-            return int(result.rowcount or 0)
-
-    async def counts(self, drop_prefix: str | None = None) -> dict[str, int]:
-        """Rows per status (pending rows that failed before count as "retrying")."""
-        query = select(
-            deliveries.c.status, (deliveries.c.attempts > 0).label("tried"), func.count()
-        ).group_by(deliveries.c.status, "tried")
-        if drop_prefix is not None:
-            query = query.where(deliveries.c.drop_id.like(f"{drop_prefix}%"))
-        result: dict[str, int] = {status.value: 0 for status in DeliveryStatus}
-        result["retrying"] = 0
-        async with self.db.begin() as connection:
-            for status, tried, count in await connection.execute(query):
-                key = "retrying" if status == DeliveryStatus.PENDING.value and tried else status
-                result[key] = result.get(key, 0) + int(count)
-        return result
