@@ -54,12 +54,52 @@ def test_no_evaluation_message_is_in_the_training_data(path: Path, trained_on: s
     assert leaked == [], f"{len(leaked)} message(s) of {path.name} are in content/: {leaked[:3]}"
 
 
-def test_eval_command_reports_every_language_by_default() -> None:
+FLOORS: dict[str, dict[str, float]] = {
+    # A few points under the final measurement of 2026-12-06 (README, "Measured on messages nobody tuned
+    # on"): a change that makes the bot worse on the held-out sets fails here. Raise them as it improves.
+    "en": {"short questions, top-1": 94, "short questions, top-3": 97, "long questions, top-1": 94,
+           "long questions, top-3": 97, "out of scope refused": 95, "crisis recall": 94,
+           "no false crisis alarm": 89},
+    "es": {"short questions, top-1": 93, "short questions, top-3": 97, "long questions, top-1": 94,
+           "long questions, top-3": 97, "out of scope refused": 85, "crisis recall": 86,
+           "no false crisis alarm": 89},
+    "fr": {"short questions, top-1": 95, "short questions, top-3": 97, "long questions, top-1": 93,
+           "long questions, top-3": 97, "out of scope refused": 86, "crisis recall": 89,
+           "no false crisis alarm": 91},
+    "ar": {"short questions, top-1": 85, "short questions, top-3": 90, "long questions, top-1": 81,
+           "long questions, top-3": 87, "out of scope refused": 62, "crisis recall": 91,
+           "no false crisis alarm": 85},
+}  # fmt: skip
+
+
+def figures_of(output: str) -> dict[str, dict[str, float]]:
+    """{language: {figure: percent}} from ``safetybot eval``'s summary lines."""
+    found: dict[str, dict[str, float]] = {}
+    lang = ""
+    for line in output.splitlines():
+        if match := re.match(r"^== (\w+): ", line):
+            lang = match.group(1)
+            found[lang] = {}
+        elif lang and (match := re.match(r"^(\S.*?)\s+(\d+)\s+(\d+)\s+[\d.]+%$", line)):
+            found[lang][match.group(1)] = 100 * int(match.group(2)) / int(match.group(3))
+    return found
+
+
+def test_eval_reports_every_language_and_the_held_out_figures_stay_above_their_floors(
+    content: ContentLibrary,
+) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "eval"], capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "bot.cli", "eval"], capture_output=True, text=True, timeout=900
     )
     assert result.returncode == 0, result.stderr
-    for lang in ("en", "es"):
+    for lang in content.shipped:
         assert f"== {lang}: tests/eval/heldout/{lang}.yaml" in result.stdout
-    for figure in ("long questions, top-3", "crisis recall", "no false crisis alarm", "out of scope refused"):
-        assert figure in result.stdout
+    figures = figures_of(result.stdout)
+    assert set(FLOORS) == set(content.shipped), "every shipped language needs floors"
+    below = {
+        f"{lang}: {name}": f"{figures[lang].get(name, 0):.1f}% < {floor}%"
+        for lang, floors in FLOORS.items()
+        for name, floor in floors.items()
+        if figures[lang].get(name, 0) < floor
+    }
+    assert below == {}, "the bot got worse on messages nobody tuned on (run `safetybot eval`)"

@@ -15,17 +15,25 @@ import unicodedata
 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _LETTERS = str.maketrans({"ى": "ي", "ة": "ه", "ٱ": "ا", "ـ": None})
-_DIGIT = re.compile(r"[^\x00-\x7f]")
 
 
-def _ascii_digit(match: re.Match[str]) -> str:
-    value = unicodedata.decimal(match.group(), None)
-    return match.group() if value is None else str(value)
+class _DecimalDigits(dict[int, str]):
+    """A str.translate table from any decimal digit to its ASCII digit, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        value = unicodedata.decimal(chr(code), None)
+        found = chr(code) if value is None else str(value)
+        if len(self) < 50_000:  # bounded: the characters of the scripts people actually write
+            self[code] = found
+        return found
+
+
+_DIGITS = _DecimalDigits()
 
 
 def ascii_digits(text: str) -> str:
     """Decimal digits of every script written as ASCII digits ("٠٨:٣٠" -> "08:30")."""
-    return text if text.isascii() else _DIGIT.sub(_ascii_digit, text)
+    return text if text.isascii() else text.translate(_DIGITS)
 
 
 def fold(text: str) -> str:
