@@ -50,7 +50,8 @@ from bot.app.wiring import build_engine
 from bot.content.loader import load_content
 from bot.understanding import build_understanding, load_encoder
 content = load_content()
-engine = build_engine(content, build_understanding(content, load_encoder(), Path(sys.argv[1])))
+cache = Path(sys.argv[1])
+engine = build_engine(content, build_understanding(content, load_encoder(), cache), cache)
 ready = time.perf_counter() - started
 for line in sys.stdin:
     engine.answer(line.strip(), sys.argv[2])

@@ -29,6 +29,7 @@ NO_OPTIONS = (
     "unsubscribe",
     "subscription",
     "forget",
+    "mydata",
 )
 
 

@@ -27,6 +27,13 @@ class DiscordMessenger:
     def __init__(self, client: discord.Client) -> None:
         self.client = client
 
+    def connected(self) -> bool:
+        """Whether the gateway connection is up (``/readyz``); a sender-only client has none and is
+        ready once logged in."""
+        if self.client.ws is None:
+            return not self.client.is_closed() and self.client.user is not None
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def deliver(self, chat: ChatRef, reply: Reply) -> str:
         try:
             channel_id = int(chat.chat_id)

@@ -15,10 +15,11 @@ from telegram import BotCommand, ChatMember, Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.telegram.admins import AdminCache
-from adapters.telegram.inbound import chat_ref, private_chat, to_event
+from adapters.telegram.inbound import chat_ref, private_chat, thread_of, to_event
 from adapters.telegram.messenger import TelegramMessenger
 from adapters.telegram.outbound import TelegramSender
 from adapters.telegram.settings import TelegramSettings
+from adapters.telegram.updates_request import ReadableUpdatesRequest
 from bot.app.platforms import ChatPort
 from bot.core.events import ButtonPress
 from bot.core.markup import plain_text
@@ -41,6 +42,7 @@ class TelegramAdapter:
             ApplicationBuilder()
             .token(settings.telegram_bot_token.get_secret_value())
             .concurrent_updates(settings.telegram_concurrent_updates)
+            .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
         )
         if settings.telegram_api_base_url:
             base = settings.telegram_api_base_url
@@ -90,8 +92,9 @@ class TelegramAdapter:
             return
         replies = await self.port.handle(event, admin_check=self.admins.is_admin)
         context_label = f"update {update.update_id}"
+        thread = thread_of(update)
         if query is None or not isinstance(event, ButtonPress):
-            await self.sender.send_all(replies, context=context_label)
+            await self.sender.send_all(replies, context=context_label, origin=event.chat, thread_id=thread)
             return
         notice = None
         remaining = []
@@ -103,7 +106,7 @@ class TelegramAdapter:
             else:
                 remaining.append(outgoing)
         await self.sender.answer_press(query.id, event.chat, notice)
-        await self.sender.send_all(remaining, context=context_label)
+        await self.sender.send_all(remaining, context=context_label, origin=event.chat, thread_id=thread)
 
     async def on_membership(self, update: Update) -> None:
         """The bot was blocked/removed (stop sending there) or unblocked/re-added (reachable again)."""

@@ -57,6 +57,14 @@ def _command(message: Message, bot_username: str) -> tuple[str, tuple[str, ...]]
     return name.lower(), tuple(text[first.length :].split())
 
 
+def thread_of(update: Update) -> int | None:
+    """The forum topic an update came from (replies go back there), or None outside forum topics."""
+    message = update.message or (update.callback_query.message if update.callback_query is not None else None)
+    if isinstance(message, Message) and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
 def to_event(update: Update, bot_username: str, bot_id: int) -> Incoming | None:
     """The core event for an update, or None when the update is not something the bot answers."""
     now = datetime.now(UTC)
@@ -68,13 +76,18 @@ def to_event(update: Update, bot_username: str, bot_id: int) -> Incoming | None:
         chat = chat or ChatRef(PLATFORM, str(query.from_user.id), ChatKind.PRIVATE)
         return ButtonPress(user, chat, now, query.data or "")
     message = update.message
-    if message is None or message.text is None or message.from_user is None or message.from_user.is_bot:
+    if message is None or message.text is None or message.from_user is None:
         return None
+    # An anonymous group admin writes as the group itself (sender_chat), through GroupAnonymousBot.
     anonymous_admin = message.sender_chat is not None and message.sender_chat.id == message.chat.id
+    if message.from_user.is_bot and not anonymous_admin:
+        return None
     chat = chat_ref(message.chat, sender_is_admin=True if anonymous_admin else None)
     if chat is None:
         return None
     user = user_ref(message.from_user)
+    if anonymous_admin:
+        user = UserRef(PLATFORM, user.user_id, display_name=message.sender_chat.title or "")
     at = message.date or now
     command = _command(message, bot_username)
     if command is not None:

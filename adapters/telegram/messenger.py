@@ -70,11 +70,17 @@ class TelegramMessenger:
 
 
 async def send_reply(
-    bot: Bot, chat: ChatRef, reply: Reply, *, paid_broadcast: bool = False, sent: list[Message] | None = None
+    bot: Bot,
+    chat: ChatRef,
+    reply: Reply,
+    *,
+    paid_broadcast: bool = False,
+    sent: list[Message] | None = None,
+    thread_id: int | None = None,
 ) -> list[Message]:
     """Send one reply (split into several messages when long; buttons on the last) and return what
     Telegram accepted. ``sent`` collects the pieces as they go, so a retry after a partial send passes
-    it again and sends only the rest.
+    it again and sends only the rest. ``thread_id`` keeps a reply in the forum topic it answers.
 
     Raises:
         RecipientGone, RetryLater, DeliveryFailed: the core's outcomes for Telegram's errors.
@@ -94,6 +100,7 @@ async def send_reply(
                     reply_markup=markup if position == len(chunks) - 1 else None,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                     allow_paid_broadcast=paid_broadcast or None,
+                    message_thread_id=thread_id,
                 )
             )
     except Forbidden as error:

@@ -41,12 +41,12 @@ class TelegramSender:
         self.bot = bot
         self.port = port
 
-    async def send(self, outgoing: Outgoing) -> None:
+    async def send(self, outgoing: Outgoing, *, thread_id: int | None = None) -> None:
         """Send one reply, retrying briefly; RecipientGone when the chat is gone (the core is told)."""
         sent: list[Message] = []
         for attempt in range(MAX_ATTEMPTS):
             try:
-                await send_reply(self.bot, outgoing.chat, outgoing.reply, sent=sent)
+                await send_reply(self.bot, outgoing.chat, outgoing.reply, sent=sent, thread_id=thread_id)
                 return
             except RecipientGone:
                 await self.port.chat_unreachable(outgoing.chat, datetime.now(UTC))
@@ -60,11 +60,22 @@ class TelegramSender:
                     _log.warning("telegram asked to wait %.1f s before retrying", wait)
                 await asyncio.sleep(wait)
 
-    async def send_all(self, replies: list[Outgoing], *, context: str) -> None:
-        """Send replies in order; a failure is logged (with ``context``, never text) and the rest go on."""
+    async def send_all(
+        self,
+        replies: list[Outgoing],
+        *,
+        context: str,
+        origin: ChatRef | None = None,
+        thread_id: int | None = None,
+    ) -> None:
+        """Send replies in order; a failure is logged (with ``context``, never text) and the rest go on.
+
+        Replies to ``origin`` (the chat the update came from) go to its forum topic ``thread_id``.
+        """
         for outgoing in replies:
             try:
-                await self.send(outgoing)
+                same_chat = origin is not None and outgoing.chat.chat_id == origin.chat_id
+                await self.send(outgoing, thread_id=thread_id if same_chat else None)
             except RecipientGone:
                 if outgoing.chat == replies[0].chat:
                     return

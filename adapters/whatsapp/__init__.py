@@ -1,3 +1,8 @@
-"""The WhatsApp adapter (WhatsApp Business Cloud API, Meta Graph API), in parts so far: rendering replies
-as message payloads (``render``), reading webhooks (``webhook``) and sorting API errors (``errors``).
-Wiring it into the bot comes later."""
+"""The WhatsApp adapter (WhatsApp Business Cloud API, Meta's Graph API): the webhook server (``server``)
+reading Meta's payloads (``webhook``) into core events (``inbound``), replies rendered as message
+payloads (``render``) and sent by the messenger (``messenger``), which picks free text or an approved
+template (``templates``) per person, with the API's errors sorted into outbox outcomes (``errors``).
+
+The registry finds it through ``adapters.whatsapp.platform:platform`` (an entry point in pyproject.toml);
+its settings are in ``adapters.whatsapp.settings``.
+"""

@@ -13,15 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app.platforms import CONSOLE, to_start
+from bot.app.dashboard_server import start_dashboard
+from bot.app.ops_server import OpsServer
+from bot.app.platforms import CONSOLE, Platform, to_start
 from bot.app.settings import Role
 from bot.app.wiring import Core
 from bot.jobs import ClockJob
 from bot.storage.db import Database, DatabaseUnavailable
+from bot.telemetry.metrics import Metrics
 
 CHECKPOINT_EVERY_SECONDS = 10
 """SQLite: how often the write-ahead log is copied into the database file, between the clock's rounds."""
@@ -29,8 +33,9 @@ CHECKPOINT_EVERY_SECONDS = 10
 _log = logging.getLogger(__name__)
 
 
-async def run_job(db: Database, name: str, job: ClockJob) -> None:
+async def run_job(db: Database, name: str, job: ClockJob, metrics: Metrics | None = None) -> None:
     """One round of a clock job, in one process at a time; skipped while the database is away."""
+    started = time.perf_counter()
     try:
         async with db.exclusive(name) as mine:
             if not mine:
@@ -39,7 +44,11 @@ async def run_job(db: Database, name: str, job: ClockJob) -> None:
             result = await job()
     except DatabaseUnavailable:
         _log.warning("%s skipped this round: the database is unreachable", name)
+        if metrics is not None:
+            metrics.count_database_unavailable()
         return
+    if metrics is not None:
+        metrics.observe_tick(name, time.perf_counter() - started)
     enqueued = result if isinstance(result, int) else getattr(result, "enqueued", 0)
     if enqueued:
         _log.info("%s enqueued %d deliveries", name, enqueued)
@@ -58,7 +67,7 @@ def start_clock(core: Core) -> AsyncIOScheduler:
         scheduler.add_job(
             run_job,
             "interval",
-            args=(core.db, job_id, job),
+            args=(core.db, job_id, job, core.services.metrics),
             seconds=every,
             next_run_time=datetime.now(UTC),
             id=job_id,
@@ -97,12 +106,40 @@ async def _send_outbox(core: Core, stop: asyncio.Event, *, open_messengers: bool
         await core.make_sender().run(stop)
 
 
+def chat_platforms(core: Core, *, console: bool = False) -> list[Platform]:
+    """The platforms a chat process serves: those whose tokens are set, or the console when asked or
+    when no token is set."""
+    chosen = to_start(core.platforms)
+    if console or not chosen:
+        chosen = [core.platforms[CONSOLE], *[p for p in chosen if not console]]
+    return chosen
+
+
+def connected_platforms(core: Core, *, console: bool, role: Role) -> tuple[str, ...]:
+    """The platforms whose connection makes this process ready."""
+    if role in ("all", "chat"):
+        return tuple(platform.name for platform in chat_platforms(core, console=console))
+    if role == "sender":
+        return tuple(p.name for p in to_start(core.platforms) if p.outbox_messenger() is not None)
+    return ()
+
+
 async def run_platforms(core: Core, *, console: bool = False, role: Role = "all") -> int:
-    """Run the role until its adapters stop (or Ctrl-C / SIGTERM).
+    """Run the role until its adapters stop (or Ctrl-C / SIGTERM), with /healthz, /readyz and /metrics
+    when SAFETYBOT_METRICS_PORT is set.
 
     ``all`` and ``chat`` run the adapters whose tokens are set, or the console when asked or when no
     token is set; ``all`` and ``scheduler`` run the clock; ``all`` and ``sender`` drain the outbox.
     """
+    settings = core.settings
+    if settings.safetybot_metrics_port is None:
+        return await _run_role(core, console=console, role=role)
+    ops = OpsServer(core, role, connected_platforms(core, console=console, role=role))
+    async with ops.serving(settings.safetybot_metrics_host, settings.safetybot_metrics_port):
+        return await _run_role(core, console=console, role=role)
+
+
+async def _run_role(core: Core, *, console: bool, role: Role) -> int:
     stop = asyncio.Event()
     scheduler = start_clock(core) if role in ("all", "scheduler") else None
     sender_task = (
@@ -110,12 +147,10 @@ async def run_platforms(core: Core, *, console: bool = False, role: Role = "all"
         if role in ("all", "sender")
         else None
     )
+    dashboard_task = None if console else start_dashboard(core, stop, role)
     tasks = []
     if role in ("all", "chat"):
-        chosen = to_start(core.platforms)
-        if console or not chosen:
-            chosen = [core.platforms[CONSOLE], *[p for p in chosen if not console]]
-        for platform in chosen:
+        for platform in chat_platforms(core, console=console):
             tasks.append(asyncio.create_task(platform.serve(core), name=f"adapter-{platform.name}"))
             _log.info("started the %s adapter", platform.name)
     else:
@@ -123,6 +158,7 @@ async def run_platforms(core: Core, *, console: bool = False, role: Role = "all"
         _log.info("running as a %s process", role)
     try:
         waiting = [*tasks, *([sender_task] if sender_task and role == "sender" else [])]
+        waiting += [dashboard_task] if dashboard_task is not None and role == "dashboard" else []
         done, pending = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
@@ -138,6 +174,8 @@ async def run_platforms(core: Core, *, console: bool = False, role: Role = "all"
         stop.set()
         if sender_task is not None:
             await asyncio.gather(sender_task, return_exceptions=True)
+        if dashboard_task is not None:
+            await asyncio.gather(dashboard_task, return_exceptions=True)
         if scheduler is not None:
             scheduler.shutdown(wait=False)
     return 0

@@ -15,8 +15,9 @@ from sqlalchemy.exc import ArgumentError
 
 from bot.storage.dialect.connection import PoolOptions
 
-Role = Literal["all", "chat", "scheduler", "sender"]
-"""What a process does: everything, the platform connections, the clock's jobs, or draining the outbox."""
+Role = Literal["all", "chat", "scheduler", "sender", "dashboard"]
+"""What a process does: everything, the platform connections, the clock's jobs, draining the outbox, or
+serving the organizers' dashboard alone."""
 ROLES: tuple[Role, ...] = typing.get_args(Role)
 
 _ADMIN = re.compile(r"^[a-z][a-z0-9_-]*:[A-Za-z0-9_.@-]+$")
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     safetybot_cache_dir: Path | None = None
     safetybot_encoder: Literal["use", "none"] = "use"
     safetybot_admins: Annotated[tuple[str, ...], NoDecode] = ()
+    safetybot_viewers: Annotated[tuple[str, ...], NoDecode] = ()
+    safetybot_dashboard_port: int | None = Field(default=None, ge=1, le=65535)
+    safetybot_dashboard_host: str = "127.0.0.1"
+    safetybot_dashboard_url: str | None = None
     safetybot_default_tz: str = "UTC"
     safetybot_default_language: str = "en"
     safetybot_flood_limit_per_minute: int = Field(default=20, ge=1, le=10_000)
@@ -57,7 +62,10 @@ class Settings(BaseSettings):
     safetybot_sender_lease_seconds: float = Field(default=120, ge=5, le=3600)
     safetybot_challenge_round_size: int = Field(default=5, ge=1, le=20)
     safetybot_challenge_round_minutes: float = Field(default=30, gt=0, le=7 * 24 * 60)
+    safetybot_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    safetybot_metrics_host: str = "127.0.0.1"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url", "safetybot_payload_secret", mode="before")
     @classmethod
@@ -83,7 +91,19 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @field_validator("safetybot_admins", mode="before")
+    @field_validator("safetybot_dashboard_port", "safetybot_dashboard_url", mode="before")
+    @classmethod
+    def _blank_is_unset_dashboard(cls, value: object) -> object:
+        return blank_is_unset(value)
+
+    @field_validator("safetybot_dashboard_url")
+    @classmethod
+    def _check_dashboard_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be the dashboard's public address, e.g. https://bot.example.org/dashboard")
+        return value.rstrip("/") if value is not None else None
+
+    @field_validator("safetybot_admins", "safetybot_viewers", mode="before")
     @classmethod
     def _parse_admins(cls, value: object) -> tuple[str, ...]:
         if value is None or value == "":
@@ -146,6 +166,14 @@ class Settings(BaseSettings):
     def is_organizer(self, platform: str, user_id: str) -> bool:
         """Whether a person is listed in SAFETYBOT_ADMINS."""
         return f"{platform}:{user_id}" in self.safetybot_admins
+
+    @property
+    def dashboard_public_url(self) -> str:
+        """Where sign-in links point: SAFETYBOT_DASHBOARD_URL, else the local dashboard's address."""
+        if self.safetybot_dashboard_url:
+            return self.safetybot_dashboard_url
+        host = self.safetybot_dashboard_host
+        return f"http://{host}:{self.safetybot_dashboard_port or 8080}/dashboard"
 
 
 T = TypeVar("T", bound=BaseSettings)

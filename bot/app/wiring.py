@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from prometheus_client import CollectorRegistry
+
 from bot.app.platforms import AdminCheck, Platform, installed_platforms
 from bot.app.settings import Settings
 from bot.content.library import ContentLibrary
@@ -16,7 +18,7 @@ from bot.content.loader import load_content
 from bot.content.reading import DEFAULT_CONTENT_DIR
 from bot.content.texts import Texts
 from bot.core.clock import Clock, SystemClock
-from bot.core.events import ChatRef, Incoming
+from bot.core.events import ButtonPress, ChatRef, Command, Incoming, TextMessage
 from bot.core.language_detection import detector_for
 from bot.core.messenger import Messenger
 from bot.core.payloads import PayloadSigner
@@ -40,18 +42,25 @@ from bot.storage.challenge_players import ChallengePlayers
 from bot.storage.challenge_posts import GroupPosts
 from bot.storage.challenge_rounds import ChallengeRounds
 from bot.storage.challenge_schedules import ChallengeSchedules
+from bot.storage.consent import ConsentStore
 from bot.storage.db import Database
 from bot.storage.deliveries import DeliveryOutbox
 from bot.storage.delivery_claims import DeliveryClaims
 from bot.storage.flood_windows import FloodCounters
 from bot.storage.people import PeopleStore
+from bot.storage.personal_data import PersonalData
 from bot.storage.send_budget import SharedSendBudget
 from bot.storage.subscriptions import SubscriptionStore
+from bot.telemetry.metrics import Metrics
 from bot.understanding import Understanding, build_understanding, load_encoder
 from bot.understanding.crisis_patterns import CrisisDetector
 from bot.understanding.engine import AnswerEngine
+from bot.web.access import DASHBOARD_SECRET_KEY, DashboardAccess
 
 _log = logging.getLogger(__name__)
+
+UPDATE_KIND: dict[type, str] = {TextMessage: "text", Command: "command", ButtonPress: "button"}
+"""The ``kind`` label of ``safetybot_updates`` for each event type."""
 
 
 @dataclass
@@ -87,7 +96,12 @@ class Core:
         return self.services.clock
 
     async def handle(self, event: Incoming, *, admin_check: AdminCheck | None = None) -> list[Outgoing]:
-        return await self.conversation.handle(event, admin_check=admin_check)
+        replies = await self.conversation.handle(event, admin_check=admin_check)
+        if (metrics := self.services.metrics) is not None:
+            metrics.count_update(event.chat.platform, UPDATE_KIND[type(event)])
+            for _ in replies:
+                metrics.count_reply(event.chat.platform)
+        return replies
 
     def detect_language(self, text: str) -> str | None:
         return self.services.detector.detect(text)
@@ -138,6 +152,9 @@ class Core:
                 rules=rules,
             ),
             budget=SharedSendBudget(self.db),
+            consent=self.services.consent,
+            signer=self.services.signer,
+            metrics=self.services.metrics,
         )
 
     async def close(self) -> None:
@@ -160,8 +177,20 @@ def build_understanding_layer(settings: Settings, content: ContentLibrary) -> Un
         return None
 
 
-def build_engine(content: ContentLibrary, understanding: Understanding | None = None) -> AnswerEngine:
-    return AnswerEngine(content, CrisisDetector(content), understanding)
+def build_engine(
+    content: ContentLibrary, understanding: Understanding | None = None, cache_dir: Path | None = None
+) -> AnswerEngine:
+    return AnswerEngine(content, CrisisDetector(content), understanding, cache_dir)
+
+
+async def dashboard_access(settings: Settings, db: Database) -> DashboardAccess | None:
+    """Roles and sign-in links of the dashboard, when it is set up (a port or a public address)."""
+    if settings.safetybot_dashboard_port is None and settings.safetybot_dashboard_url is None:
+        return None
+    secret = await shared_secret(db, DASHBOARD_SECRET_KEY)
+    return DashboardAccess(
+        secret, settings.safetybot_admins, settings.safetybot_viewers, settings.dashboard_public_url
+    )
 
 
 async def build_core(
@@ -202,12 +231,15 @@ async def build_core(
     )
     campaigns = CampaignService(store, outbox, content, content_texts, clock)
     services = Services(
+        metrics=Metrics(CollectorRegistry()),
+        personal_data=PersonalData(db),
         policy=Policy(settings.safetybot_default_tz, frozenset(settings.safetybot_admins)),
         content=content,
         texts=content_texts,
         engine=build_engine(
             content,
             build_understanding_layer(settings, content) if understanding == "build" else understanding,
+            settings.cache_dir,
         ),
         people=people,
         subscriptions=SubscriptionStore(db, people),
@@ -229,6 +261,8 @@ async def build_core(
         ),
         groups=groups,
         daily_challenges=daily,
+        dashboard_links=await dashboard_access(settings, db),
+        consent=ConsentStore(db),
     )
     flood = FloodGate(FloodCounters(db), settings.safetybot_flood_limit_per_minute)
     dispatcher = Dispatcher(services.subscriptions, outbox, content, clock, grace=grace)
@@ -237,7 +271,7 @@ async def build_core(
         return Speaker(lang, content, content_texts, signer, clock)
 
     challenge_posts = ChallengePosts(daily, groups, outbox, content, speaker, clock)
-    campaign_runs = CampaignRuns(store, clock, grace=grace)
+    campaign_runs = CampaignRuns(store, clock, grace=grace, texts=content_texts, signer=signer)
     conversation = Conversation(services, flood)
     installed = installed_platforms() if platforms is None else platforms
     return Core(

@@ -19,9 +19,11 @@ from bot.services.campaigns.models import SUBSCRIBER_ZONE, CampaignFile
 from bot.services.campaigns.plan import run_start, runs, snapshot_texts
 from bot.services.campaigns.service import CampaignError
 from bot.services.campaigns.validate import validate_campaign
+from bot.storage.consent_figures import ConsentFigures
+from bot.storage.dashboard import CLI_ACTOR, AuditLog
 from bot.storage.reports import Reports
 
-FINISHED = ("sent", "blocked", "failed", "cancelled")
+FINISHED = ("sent", "blocked", "failed", "cancelled", "skipped")
 UNPACED_PER_SECOND = 30.0
 """For the plan's estimate on a platform with no overall pace: about what one sender process sends."""
 
@@ -41,6 +43,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     status.add_argument("--watch", action="store_true", help="a live progress bar until the drop is done")
     for name in ("pause", "resume", "cancel"):
         actions.add_parser(name, help=f"{name} a campaign").add_argument("id")
+    actions.add_parser(
+        "stats", help="per campaign: deliveries sent, skipped for opt-out, and opt-outs it caused"
+    )
     commands.add_parser("stats", help="subscribers per platform and language; deliveries per day and outcome")
 
 
@@ -112,7 +117,7 @@ async def _status(core: Core, campaign_id: str, watch: bool, out: Console) -> No
     out.print(f"{stored.id}  {stored.name}  [{stored.status.value}]", markup=False)
     if stored.next_run_at is not None:
         out.print(f"next run: {stored.next_run_at:%Y-%m-%d %H:%M} UTC", markup=False)
-    keys = ("sent", "pending", "sending", "retrying", "held", "blocked", "failed", "cancelled")
+    keys = ("sent", "pending", "sending", "retrying", "held", "blocked", "failed", "cancelled", "skipped")
     out.print("  ".join(f"{key} {counts.get(key, 0)}" for key in keys), markup=False)
     if not watch:
         return
@@ -145,6 +150,29 @@ async def _list(core: Core, out: Console) -> None:
     out.print(table)
 
 
+async def _campaign_stats(core: Core, out: Console) -> None:
+    """Each campaign's deliveries sent and skipped (the chat had opted out), and the campaign opt-outs put
+    down to it: its Stop button pressed, or a STOP word within a day of its drop (``bot.storage.consent``)."""
+    opt_outs = await ConsentFigures(core.db).opt_outs_per_campaign()
+    table = Table(
+        "id",
+        "name",
+        "sent",
+        "skipped (opted out)",
+        "Stop button",
+        "STOP within a day",
+        "opt-outs",
+        title="Campaigns: deliveries and the opt-outs each caused",
+    )
+    for campaign in await core.services.campaigns.store.all():
+        counts = await core.outbox.counts(campaign.drop_prefix)
+        caused = opt_outs.get(campaign.id)
+        by_button, in_window = (caused.by_button, caused.in_window) if caused else (0, 0)
+        figures = (counts["sent"], counts["skipped"], by_button, in_window, by_button + in_window)
+        table.add_row(campaign.id, campaign.name, *(str(figure) for figure in figures))
+    out.print(table)
+
+
 async def _stats(core: Core, out: Console) -> None:
     reports = Reports(core.db, core.services.content.default_language)
     table = Table("platform", "language", "subscribers", title="Active daily-tip subscribers")
@@ -152,11 +180,16 @@ async def _stats(core: Core, out: Console) -> None:
         table.add_row(platform, lang, str(count))
     out.print(table)
     days = await reports.deliveries_per_day(datetime.now(UTC) - timedelta(days=14))
-    outcomes = ("sent", "pending", "sending", "held", "blocked", "failed", "cancelled")
+    outcomes = ("sent", "pending", "sending", "held", "blocked", "failed", "cancelled", "skipped")
     table = Table("day", *outcomes, title="Deliveries per day (last 14 days)")
     for when, counts in sorted(days.items()):
         table.add_row(when, *(str(counts.get(status, 0)) for status in outcomes))
     out.print(table)
+
+
+async def _audit(core: Core, action: str, subject: str) -> None:
+    """The same audit log the dashboard writes (actor: the command line)."""
+    await AuditLog(core.db).record(core.clock.now(), CLI_ACTOR, "organizer", action, subject)
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -185,6 +218,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 if campaign is None:
                     return 1
                 scheduled = await core.services.campaigns.schedule(campaign, created_by="cli")
+                await _audit(core, "campaign_scheduled", campaign.name)
                 out.print(
                     f"Scheduled {scheduled.campaign_id}: {scheduled.runs} run(s), the first at "
                     f"{scheduled.first_run_at:%Y-%m-%d %H:%M} UTC.",
@@ -194,10 +228,14 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
                 await _list(core, out)
             case "status":
                 await _status(core, args.id, args.watch, out)
+            case "stats" if getattr(args, "campaign_command", None) == "stats":
+                await _campaign_stats(core, out)
             case "pause" | "resume" | "cancel":
                 service = core.services.campaigns
                 changed = await getattr(service, command)(args.id)
                 done = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}[command]
+                stored = await service.store.get(args.id)
+                await _audit(core, f"campaign_{done}", stored.name if stored else args.id)
                 out.print(
                     f"Campaign {args.id}: {done} ({changed} pending deliveries affected).", markup=False
                 )

@@ -21,6 +21,7 @@ from bot.content.loader import load_content
 from bot.content.problems import ContentError
 from bot.content.reading import DEFAULT_CONTENT_DIR, read_content
 from bot.storage.db import DatabaseUnavailable
+from bot.telemetry.logs import configure
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -50,20 +51,19 @@ class _NoSecretsFilter(logging.Filter):
 
 
 def configure_logging(settings: Settings, platforms: Mapping[str, Platform], *, quiet: bool = False) -> None:
-    """Log to standard error at LOG_LEVEL, with tokens masked; quiet the chattiest libraries.
+    """Log to standard error at LOG_LEVEL in LOG_FORMAT (text or json), with tokens masked, exceptions
+    without their messages and third-party libraries kept from logging what people wrote
+    (``bot.telemetry.logs``).
 
     ``quiet`` (the console chat, unless LOG_LEVEL is set) shows only warnings, so logs don't interleave
     with the conversation.
     """
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     secrets = [secret for platform in platforms.values() for secret in platform.secrets()]
     if settings.database_url is not None:
         secrets.append(settings.database_url.get_secret_value())
-    handler.addFilter(_NoSecretsFilter(secrets))
     level = "WARNING" if quiet and "LOG_LEVEL" not in os.environ else settings.log_level
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-    for noisy in ("httpx", "httpcore", "aiosqlite", "alembic", "apscheduler", "discord.gateway", "bm25s"):
+    configure(settings.log_format, level, role=settings.safetybot_role, filters=[_NoSecretsFilter(secrets)])
+    for noisy in ("aiosqlite", "alembic", "apscheduler", "bm25s"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
@@ -166,7 +166,7 @@ def _load_engine() -> tuple[ContentLibrary, AnswerEngine] | int:
         print(error.report(), file=sys.stderr)
         return 1
     logging.basicConfig(level=logging.WARNING)
-    return content, build_engine(content, build_understanding_layer(settings, content))
+    return content, build_engine(content, build_understanding_layer(settings, content), settings.cache_dir)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -263,7 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--role",
         choices=ROLES,
         help="all (default, or SAFETYBOT_ROLE): everything in one process; chat: the platform connections; "
-        "scheduler: daily tips, campaigns and challenge posts; sender: drain the delivery outbox",
+        "scheduler: daily tips, campaigns and challenge posts; sender: drain the delivery outbox; "
+        "dashboard: the organizers' dashboard alone (SAFETYBOT_DASHBOARD_PORT)",
     )
     commands.add_parser("chat", help="chat with the bot in this terminal")
     ask = commands.add_parser("ask", help="answer one question, or one per line of standard input")
@@ -277,9 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluation = commands.add_parser("eval", help="measure answer quality on an evaluation set")
     evaluation.add_argument("--lang", help="one language (default: every shipped language)")
     evaluation.add_argument("--file", help="an evaluation YAML (default tests/eval/heldout/<lang>.yaml)")
-    from bot.cli.campaign import add_parsers
+    from bot.cli.campaign import add_parsers as add_campaign_parsers
+    from bot.cli.database import add_parsers as add_database_parsers
 
-    add_parsers(commands)
+    add_campaign_parsers(commands)
+    add_database_parsers(commands)
     return parser
 
 
@@ -300,6 +303,15 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         return _fail(database_unreachable(error))
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from bot.cli.database import run
+
+    try:
+        return run(args, load_settings())
+    except SettingsError as error:
+        return _fail(str(error))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     match args.command:
@@ -313,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_eval(args)
         case "campaign" | "stats":
             return cmd_campaign(args)
+        case "db":
+            return cmd_db(args)
     return 2
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from bot.content.message_templates import MessageTemplatesFile
 from bot.content.models import (
     ChallengesFile,
     CrisisExamplesFile,
@@ -49,4 +50,11 @@ KINDS: tuple[ContentKind, ...] = (
     ContentKind("off-topic", "off-topic.yaml", OffTopicFile, items_field="off_topic", required=False),
     ContentKind("crisis-examples", "crisis-examples*.yaml", CrisisExamplesFile),
     ContentKind("challenges", "challenges*.yaml", ChallengesFile, items_field="items"),
+    ContentKind(
+        "whatsapp-templates",
+        "whatsapp-templates.yaml",
+        MessageTemplatesFile,
+        items_field="templates",
+        required=False,
+    ),
 )

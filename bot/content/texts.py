@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.content.library import ContentLibrary
 from bot.content.models import Tip
+from bot.core.markup import Marked, literal
 
 
 class Texts:
@@ -13,8 +14,12 @@ class Texts:
     def __init__(self, content: ContentLibrary) -> None:
         self._content = content
 
-    def say(self, lang: str, key: str, **params: object) -> str:
+    def say(self, lang: str, key: str, **params: object) -> Marked:
         """The string ``key`` in ``lang``, with ``{placeholders}`` filled from ``params``.
+
+        Every parameter is inserted as literal text (``bot.core.markup.literal``): a time zone, a name or
+        a word a person typed can never become a link or a style in the bot's message. A parameter that
+        is itself the result of ``say`` (``Marked``) keeps its markup.
 
         Raises:
             KeyError: when no language has the key (a content bug that ``content check`` and tests catch).
@@ -23,7 +28,13 @@ class Texts:
         if template is None:
             template = self._content.lang(self._content.default_language).ui.strings[key]
         template = template.strip("\n")
-        return template.format(**params) if params else template
+        if not params:
+            return Marked(template)
+        safe = {
+            name: value if isinstance(value, Marked) else literal(str(value))
+            for name, value in params.items()
+        }
+        return Marked(template.format(**safe))
 
     def command_name(self, lang: str, name: str) -> str:
         """What a command (``"subscribe"``) or option (``"subscribe.time"``) is called in ``lang``."""

@@ -2,6 +2,11 @@
 
 Syntax: ``**bold**``, ``_italic_``, ``[text](https://url)``, list lines starting with ``- `` or ``1. ``,
 paragraphs separated by blank lines. Anything else is literal text, which renderers escape.
+
+A backslash before one of ``\\ * _ [ ] ( ) - #`` makes it literal. ``literal()`` escapes a whole text
+that way: whatever a person typed or is named is inserted into the bot's words as ``literal(text)``
+(``Texts.say`` does it for every placeholder), so nobody can put a link or formatting into the bot's
+messages, on any platform. ``Marked`` is text already in this markup (a UI string), inserted as it is.
 """
 
 from __future__ import annotations
@@ -50,6 +55,34 @@ class Line:
     marker: str = ""
 
 
+ESCAPABLE = "\\*_[]()-#"
+"""Characters a backslash makes literal."""
+_ESCAPE = re.compile(r"([\\*_\[\]()\-#])")
+_ESCAPED = re.compile(r"\\([\\*_\[\]()\-#])")
+_HIDDEN = 0xF0000
+"""Escaped characters stand in as supplementary private-use characters while a line is parsed."""
+_SHOWN = {chr(_HIDDEN + index): char for index, char in enumerate(ESCAPABLE)}
+
+
+class Marked(str):
+    """Text already in the markup subset (a UI string, content): ``Texts.say`` inserts it as it is."""
+
+    __slots__ = ()
+
+
+def literal(text: str) -> str:
+    """``text`` escaped so that the markup shows it exactly as written, never as a link or a style."""
+    return _ESCAPE.sub(r"\\\1", text)
+
+
+def _hide_escapes(text: str) -> str:
+    return _ESCAPED.sub(lambda match: chr(_HIDDEN + ESCAPABLE.index(match.group(1))), text)
+
+
+def _show(text: str) -> str:
+    return "".join(_SHOWN.get(char, char) for char in text) if any(c in _SHOWN for c in text) else text
+
+
 _INLINE = re.compile(
     r"\[(?P<link_text>[^\]\n]+)\]\((?P<url>https?://[^)\s]+)\)"
     r"|\*\*(?P<bold>[^*\n]+?)\*\*"
@@ -60,7 +93,14 @@ _NUMBERED = re.compile(r"^\s*(?P<n>\d{1,3})[.)]\s+(?P<rest>.*)$")
 
 
 def parse_inline(text: str) -> tuple[Span, ...]:
-    """Split one line into styled spans."""
+    """Split one line into styled spans (escaped characters come out literal)."""
+    text = _hide_escapes(text)
+    return tuple(
+        Span(span.kind, _show(span.text), _show(span.url) if span.url else span.url) for span in _spans(text)
+    )
+
+
+def _spans(text: str) -> tuple[Span, ...]:
     spans: list[Span] = []
     position = 0
     for match in _INLINE.finditer(text):

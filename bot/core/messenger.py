@@ -55,6 +55,25 @@ class Messenger(Protocol):
         ...
 
 
+SCHEDULED_TIP = "daily_tip"
+"""The kind of a scheduled message that is a daily tip (see ``ScheduledMessenger``)."""
+SCHEDULED_DROP = "campaign"
+"""The kind of any other scheduled message: a campaign drop."""
+
+
+@runtime_checkable
+class ScheduledMessenger(Protocol):
+    """A messenger that sends scheduled messages (daily tips, campaign drops) its own way, choosing per
+    recipient at send time (WhatsApp: free text inside 24 hours of the person's last message, an approved
+    template outside it). Optional: the sender calls it when a messenger has it, ``deliver`` otherwise."""
+
+    platform: str
+
+    async def deliver_scheduled(self, chat: ChatRef, reply: Reply, *, kind: str, language: str) -> str:
+        """Send a scheduled message of ``kind`` in ``language``; raise as ``deliver`` does."""
+        ...
+
+
 @runtime_checkable
 class AdminNotifier(Protocol):
     """A messenger that can also reach the person who set a subscription (Discord: a DM), to tell them

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.folding import ascii_digits
 
@@ -37,20 +38,33 @@ def parse_local_time(text: str) -> time:
     return time(int(match.group("hour")), int(match.group("minute")))
 
 
+MAX_ZONE_NAME = 64
+"""No IANA zone name is longer (the longest is 32 characters)."""
+
+
+@cache
+def _zone_names() -> dict[str, str]:
+    """Every IANA zone name this machine knows (tzdata), by its case-folded spelling."""
+    return {name.casefold(): name for name in available_timezones()}
+
+
 def zone(name: str) -> ZoneInfo:
-    """The time zone called ``name`` (IANA, e.g. Europe/Madrid; case-insensitive for common spellings).
+    """The time zone called ``name`` (IANA, e.g. Europe/Madrid; any capitalisation).
+
+    The name is looked up among the known zone names before any file is opened, so a folder
+    ("America/Argentina"), a path ("Europe/__pycache__") or a name too long for the file system is
+    simply not a zone.
 
     Raises:
         BadZone: when there is no such zone.
     """
-    if not name or ".." in name or name.startswith("/"):
-        raise BadZone(name)
-    for candidate in (name, name.title(), name.upper()):
-        try:
-            return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder ("America/Argentina")
-            continue  # or a name too long for the file system
-    raise BadZone(name)
+    canonical = _zone_names().get(name.casefold()) if 0 < len(name) <= MAX_ZONE_NAME else None
+    if canonical is None:
+        raise BadZone(name[:MAX_ZONE_NAME])
+    try:
+        return ZoneInfo(canonical)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:  # a broken tzdata install
+        raise BadZone(name[:MAX_ZONE_NAME]) from error
 
 
 def looks_like_zone(token: str) -> bool:

@@ -3,6 +3,8 @@ fallbacks, crisis help and crisis check-ins."""
 
 from __future__ import annotations
 
+import time
+
 from bot.content.library import ContentLibrary
 from bot.content.models import CrisisResource, FaqEntry
 from bot.content.texts import Texts
@@ -147,6 +149,8 @@ def check_in_reply(turn: Turn, best_guess: str | None) -> list[Outgoing]:
 
 def crisis_help(turn: Turn, verdict: CrisisVerdict, best_guess: str | None = None) -> list[Outgoing]:
     """The reply for a crisis verdict: full help when urgent, a check-in otherwise."""
+    if turn.services.metrics is not None:
+        turn.services.metrics.count_crisis(verdict.level.value)
     if verdict.level is CrisisLevel.URGENT:
         return crisis_reply(turn)
     return check_in_reply(turn, best_guess)
@@ -185,7 +189,11 @@ def reply_for(turn: Turn, answer: Answer) -> list[Outgoing]:
 
 def answer_question(turn: Turn, question: str) -> list[Outgoing]:
     """Run the engine on a question and build the reply for its verdict."""
-    return reply_for(turn, turn.services.engine.answer(question, turn.lang))
+    started = time.perf_counter()
+    answer = turn.services.engine.answer(question, turn.lang)
+    if turn.services.metrics is not None:
+        turn.services.metrics.observe_answer(answer.kind.value, time.perf_counter() - started)
+    return reply_for(turn, answer)
 
 
 def ask_language_first(turn: Turn, question: str) -> list[Outgoing]:

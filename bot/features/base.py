@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.content.library import ContentLibrary
 from bot.content.texts import Texts
 from bot.core.clock import Clock
 from bot.core.events import ButtonPress, Command, Incoming
 from bot.core.language_detection import LanguageDetector
+from bot.core.markup import Marked
 from bot.core.payloads import Payload, PayloadSigner
 from bot.core.pending import PendingQuestions
 from bot.core.replies import Choice, Outgoing, Reply, rows
@@ -19,9 +21,12 @@ from bot.services.campaigns.service import CampaignService
 from bot.services.challenges.group import GroupChallenges
 from bot.services.challenges.rounds import PrivateRounds
 from bot.services.challenges.schedules import DailyChallenges
+from bot.storage.consent import ConsentStore
 from bot.storage.deliveries import DeliveryOutbox
 from bot.storage.people import PeopleStore
+from bot.storage.personal_data import PersonalData
 from bot.storage.subscriptions import SubscriptionStore
+from bot.telemetry.metrics import Metrics
 from bot.understanding.engine import AnswerEngine
 
 
@@ -35,6 +40,14 @@ class Policy:
 
     def is_organizer(self, platform: str, user_id: str) -> bool:
         return f"{platform}:{user_id}" in self.organizers
+
+
+class DashboardLinks(Protocol):
+    """Hands out one-time sign-in links to the organizers' dashboard (built in ``bot.web.access``)."""
+
+    def link_for(self, person: str, now: datetime) -> str | None:
+        """A link for ``platform:id``, or None when the person may not use the dashboard."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +68,15 @@ class Services:
     rounds: PrivateRounds
     groups: GroupChallenges
     daily_challenges: DailyChallenges
+    consent: ConsentStore
     pending: PendingQuestions = field(default_factory=PendingQuestions)
+    dashboard_links: DashboardLinks | None = None
+    """One-time dashboard sign-in links (None when the dashboard is not set up)."""
+    metrics: Metrics | None = None
+    """Counters and timings for /metrics (never any text); None in tools that serve no metrics."""
+    personal_data: PersonalData | None = None
+    """Everything stored about a person, for /mydata."""
+    """Counters and timings for /metrics (never any text); None in tools that serve no metrics."""
 
 
 AdminCheck = Callable[[Incoming], Awaitable[bool]]
@@ -86,7 +107,7 @@ class Turn:
         services = self.services
         return Speaker(self.lang, services.content, services.texts, services.signer, services.clock)
 
-    def say(self, key: str, **params: object) -> str:
+    def say(self, key: str, **params: object) -> Marked:
         return self.services.texts.say(self.lang, key, **params)
 
     def send(self, reply: Reply) -> Outgoing:

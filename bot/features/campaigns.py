@@ -7,7 +7,7 @@ from bot.core.replies import Outgoing
 from bot.features.base import Feature, Turn
 from bot.services.campaigns.service import CampaignError
 
-STATUS_KEYS = ("sent", "pending", "retrying", "held", "blocked", "failed", "cancelled")
+STATUS_KEYS = ("sent", "pending", "retrying", "held", "blocked", "failed", "cancelled", "skipped")
 
 
 async def campaign(turn: Turn, command: Command) -> list[Outgoing]:

@@ -18,7 +18,10 @@ from bot.features import (
     answers,
     campaigns,
     challenges,
+    dashboard,
     language,
+    my_data,
+    opt_out,
     privacy,
     subscriptions,
     tips,
@@ -51,7 +54,10 @@ CORE_FEATURES: tuple[Feature, ...] = (
     privacy.FEATURE,
     subscriptions.FEATURE,
     campaigns.FEATURE,
+    dashboard.FEATURE,
     challenges.FEATURE,
+    opt_out.FEATURE,
+    my_data.FEATURE,
 )
 
 
@@ -93,6 +99,10 @@ class Conversation:
             return event.addressed_to_bot
         return True
 
+    def _count_throttled(self) -> None:
+        if self.services.metrics is not None:
+            self.services.metrics.count_flood_throttled()
+
     async def language_for(self, event: Incoming) -> Language:
         """A group's chosen language, else the person's, else their platform's, else the language free text is
         written in (when that is clear), else the default."""
@@ -132,6 +142,7 @@ class Conversation:
         try:
             verdict = await self.flood.check(event.user, event.at)
             if verdict is FloodVerdict.DROP:
+                self._count_throttled()
                 return []
             language = await self.language_for(event)
         except DatabaseUnavailable:
@@ -147,8 +158,11 @@ class Conversation:
             verdict, language = FloodVerdict.ALLOW, Language(self.services.content.default_language)
         turn = Turn(event, language.code, self.services, admin_check)
         if verdict is FloodVerdict.NOTIFY:
+            self._count_throttled()
             return [turn.reply(turn.say("flood.notice"))]
         try:
+            if isinstance(event, TextMessage) and (stopped := await opt_out.stop_word(turn, event.text)):
+                return stopped  # STOP, BAJA... in a private chat, whatever language it seems to be in
             if language.unclear and isinstance(event, TextMessage):
                 return answers.ask_language_first(turn, event.text)
             return await self._route(turn)

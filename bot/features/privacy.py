@@ -22,6 +22,7 @@ async def forget(turn: Turn, command: Command) -> list[Outgoing]:
 
 
 async def confirm(turn: Turn, press: ButtonPress, payload: Payload) -> list[Outgoing]:
+    await turn.services.consent.forget(press.user)  # before the chats it hangs on are gone
     await turn.services.people.forget(press.user)
     turn.services.pending.forget(turn.owner_key)
     return [turn.reply(turn.say("forget.done"), private=True)]

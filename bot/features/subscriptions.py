@@ -21,6 +21,7 @@ from bot.core.timezones import (
     zone,
 )
 from bot.features.base import Feature, Turn
+from bot.storage.consent import How, MessageKind
 from bot.storage.subscriptions import Subscription
 
 DEFAULT_TIME = time(9, 0)
@@ -110,14 +111,14 @@ def describe(turn: Turn, subscription: Subscription) -> str:
 
 async def subscribe(turn: Turn, command: Command) -> list[Outgoing]:
     services = turn.services
+    if not await turn.may_change_chat_settings():  # before reading what a non-admin typed
+        return [turn.reply(turn.say("group.admins_only"), private=True)]
     try:
         request = parse_subscribe(
             command.args, services.content.catalog.categories, services.content.canonical_word
         )
     except SubscribeUsageError as error:
         return [turn.reply(turn.say(error.key, value=error.value))]
-    if not await turn.may_change_chat_settings():
-        return [turn.reply(turn.say("group.admins_only"), private=True)]
     now = services.clock.now()
     wall = request.wall or DEFAULT_TIME
     chat_row_id = await services.subscriptions.subscribe(
@@ -132,6 +133,8 @@ async def subscribe(turn: Turn, command: Command) -> list[Outgoing]:
         due=lambda name: next_occurrence(wall, zone(name), now, weekdays_only=request.weekdays_only),
         now=now,
     )
+    how = How.SUBSCRIBE if command.chat.is_private else How.GROUP_ADMIN
+    await services.consent.opt_in(command.chat, MessageKind.TIPS, how, now)
     subscription = await services.subscriptions.of_chat(chat_row_id)
     assert subscription is not None
     return [turn.reply(f"{turn.say('subscribe.done')} {describe(turn, subscription)}")]
@@ -154,6 +157,8 @@ async def unsubscribe(turn: Turn, command: Command) -> list[Outgoing]:
         return [turn.reply(turn.say("group.admins_only"), private=True)]
     chat_row_id = await services.people.chat_row_id(command.chat)
     stopped = chat_row_id is not None and await services.subscriptions.stop(chat_row_id)
+    if stopped:
+        await services.consent.opt_out(command.chat, [MessageKind.TIPS], How.COMMAND, services.clock.now())
     return [turn.reply(turn.say("unsubscribe.done" if stopped else "unsubscribe.none"))]
 
 

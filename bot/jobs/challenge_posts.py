@@ -18,6 +18,8 @@ from bot.messages import challenges as say
 from bot.messages.speaker import Speaker
 from bot.services.challenges.group import GroupChallenges, Posting
 from bot.services.challenges.schedules import DailyChallenges
+from bot.services.stop_buttons import with_stop
+from bot.storage.consent import MessageKind
 from bot.storage.deliveries import DeliveryOutbox
 
 
@@ -60,6 +62,7 @@ class ChallengePosts:
             else:
                 key = "challenge.group_open" if outcome.status is Posting.OPEN else "challenge.none"
                 replies.append(Reply(speaker.say(key)))
+            replies[-1] = with_stop(replies[-1], speaker.texts, speaker.signer, lang, MessageKind.CHALLENGES)
             day = local_date(schedule.next_due_at, zone(schedule.timezone)).isoformat()
             await self._send(f"challenge:{schedule.id}:{day}", schedule.chat_row_id, lang, replies)
             posted += 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.content.library import ContentLibrary
 from bot.content.texts import Texts
 from bot.core.clock import Clock
+from bot.core.markup import Marked
 from bot.core.payloads import PayloadSigner
 from bot.core.replies import Choice, Reply, rows
 
@@ -30,7 +31,7 @@ class Speaker:
     signer: PayloadSigner
     clock: Clock
 
-    def say(self, key: str, **params: object) -> str:
+    def say(self, key: str, **params: object) -> Marked:
         return self.texts.say(self.lang, key, **params)
 
     def button(

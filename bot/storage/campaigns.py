@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.core.replies import Choice
+from bot.storage.consent import MessageKind, opted_out, record_audience
 from bot.storage.db import Database
 from bot.storage.deliveries import DeliveryOutbox
 from bot.storage.dialect.upserts import json_array_has
@@ -111,7 +113,7 @@ class CampaignStore:
                     for c in audience.categories
                 ]
                 query = query.where(or_(subscriptions.c.categories.is_(None), *has))
-        query = query.where(chats.c.active.is_(True))
+        query = query.where(chats.c.active.is_(True), ~opted_out(chats.c.id, MessageKind.CAMPAIGNS.value))
         if audience.platforms:
             query = query.where(chats.c.platform.in_(audience.platforms))
         if audience.languages:
@@ -139,15 +141,23 @@ class CampaignStore:
         *,
         late: bool,
         not_before: datetime | Callable[[str], datetime],
+        choices: dict[str, tuple[tuple[Choice, ...], ...]] | None = None,
+        now: datetime | None = None,
     ) -> int:
         """Move the campaign to its next run and queue this run's drop, in one transaction; the number of
         deliveries queued. Only the process that moves the campaign queues (0 for the others, and for a
-        run too ``late`` to send). ``not_before`` is a time, or a time per recipient's zone."""
+        run too ``late`` to send). ``not_before`` is a time, or a time per recipient's zone; ``choices``
+        are each language's buttons; with ``now``, the chats reached for the first time are recorded as
+        opted in by the campaign's audience rule. Chats that stopped campaign messages are left out."""
         async with self.db.begin() as connection:
             if not await self.advance(connection, stored, next_run_at) or late:
                 return 0
-            await self.outbox.save_drop_messages(connection, drop_id, texts)
+            for lang, text in texts.items():
+                buttons = (choices or {}).get(lang, ())
+                await self.outbox.save_drop_messages(connection, drop_id, {lang: text}, choices=buttons)
             recipients = self.recipients(audience)
+            if now is not None:
+                await record_audience(connection, self.db.backend, recipients, stored.id, now)
             if not callable(not_before):
                 return await self.outbox.enqueue_select(
                     connection, drop_id, recipients, not_before=not_before

@@ -34,6 +34,9 @@ class DeliveryStatus(StrEnum):
     HELD = "held"
     """Waiting while its campaign is paused."""
     CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    """Not sent and never will be: the chat stopped this kind of message after it was queued (its
+    ``error`` says why: "opted out")."""
 
 
 TIP_FIELDS = ("drop_id", "chat_id", "platform", "language", "tip_id")

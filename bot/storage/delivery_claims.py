@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, select, update
 
 from bot.core.events import ChatKind, ChatRef
 from bot.core.replies import Choice, Reply
+from bot.storage.consent import OPTED_OUT, drop_kind, opted_out
 from bot.storage.db import Database
 from bot.storage.deliveries import DeliveryStatus
 from bot.storage.dialect.locks import lock_for_claim
@@ -94,9 +95,25 @@ class DeliveryClaims:
                 picked += [row.id for row in await connection.execute(pending.limit(limit - len(picked)))]
             if not picked:
                 return []
+            # Opt-out is enforced here, when a delivery is about to go, not only when it was queued: rows
+            # whose chat has stopped their kind of message since are skipped for good.
+            await connection.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id.in_(picked),
+                    opted_out(deliveries.c.chat_id, drop_kind(deliveries.c.drop_id)),
+                )
+                .values(
+                    status=DeliveryStatus.SKIPPED.value,
+                    error=OPTED_OUT,
+                    finished_at=now,
+                    lease_until=None,
+                    claimed_by=None,
+                )
+            )
             claimed = await connection.execute(
                 update(deliveries)
-                .where(deliveries.c.id.in_(picked))
+                .where(deliveries.c.id.in_(picked), deliveries.c.status != DeliveryStatus.SKIPPED.value)
                 .values(
                     status=DeliveryStatus.SENDING.value,
                     lease_until=now + lease,
@@ -145,8 +162,10 @@ class DeliveryClaims:
         retry: list[tuple[int, datetime, str]],
         failed: list[tuple[int, str]],
         now: datetime,
+        skipped: list[tuple[int, str]] | None = None,
     ) -> None:
-        """Record many outcomes in one transaction (the sender's batches), only for rows this worker holds."""
+        """Record many outcomes in one transaction (the sender's batches), only for rows this worker holds;
+        ``skipped`` rows (their chat opted out while they were held) are finished without being sent."""
         mine = [deliveries.c.id == bindparam("b_id"), deliveries.c.claimed_by == worker]
         async with self.db.begin() as connection:
             if sent:
@@ -189,6 +208,18 @@ class DeliveryClaims:
                         error=bindparam("b_error"),
                     ),
                     [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in failed],
+                )
+            if skipped:
+                await connection.execute(
+                    update(deliveries)
+                    .where(*mine)
+                    .values(
+                        status=DeliveryStatus.SKIPPED.value,
+                        finished_at=now,
+                        lease_until=None,
+                        error=bindparam("b_error"),
+                    ),
+                    [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in skipped],
                 )
 
     async def mark_gone(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> None:

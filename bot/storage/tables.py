@@ -301,3 +301,24 @@ send_budgets = Table(
     Column("platform", String(32), primary_key=True),
     Column("next_free", Float, nullable=False),  # seconds since 1970: the first send slot not yet taken
 )
+
+reply_windows = Table(
+    "reply_windows",
+    metadata,
+    # When a chat last wrote to the bot (WhatsApp's 24-hour window); goes with its chat (/forget).
+    Column(
+        "chat_id", Integer, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    ),
+    Column("last_inbound_at", UtcDateTime(), nullable=False),
+)
+# A failure a platform reports after accepting a message finds its delivery by the message id (0010).
+Index("ix_deliveries_platform_message_id", deliveries.c.platform_message_id)
+
+inbound_seen = Table(
+    "inbound_seen",
+    metadata,
+    # Ids of messages received (only the id), kept a week: a message delivered twice is handled once.
+    Column("platform", String(32), primary_key=True),
+    Column("message_id", String(128), primary_key=True),
+    Column("seen_at", BigInteger, nullable=False, index=True),  # seconds since 1970
+)

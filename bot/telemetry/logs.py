@@ -77,6 +77,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """The classic one-line format (``TEXT_FORMAT``); an exception is shown as its type and innermost
+    frames, never its message, which may repeat what a person typed (a time zone, a command)."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatException(self, ei: tuple[type[BaseException], BaseException, TracebackType | None]) -> str:
+        error = ei[1]
+        cause = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+        head = type(error).__name__ + (f" (from {type(cause).__name__})" if cause is not None else "")
+        return "\n".join([f"  {head}", *(f"    {frame}" for frame in short_traceback(ei[2]))])
+
+
 def _iso_utc(created: float) -> str:
     return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -316,7 +330,7 @@ def configure(
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
-    handler.setFormatter(JsonFormatter({"role": role}) if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter({"role": role}) if fmt == "json" else TextFormatter())
     for extra in filters:
         handler.addFilter(extra)
     root = logging.getLogger()

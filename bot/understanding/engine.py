@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from bot.content.library import ContentLibrary
 from bot.understanding.crisis_patterns import CrisisDetector
@@ -222,6 +223,7 @@ class AnswerEngine:
         content: the shipped content.
         crisis: the pattern detector (built from content when not given).
         understanding: the semantic layer, or None to answer with the lexical engine alone.
+        cache_dir: where word lists are kept between starts (SAFETYBOT_CACHE_DIR), or None.
     """
 
     def __init__(
@@ -229,6 +231,7 @@ class AnswerEngine:
         content: ContentLibrary,
         crisis: CrisisDetector | None = None,
         understanding: Understanding | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
         self.content = content
         self.crisis = crisis or CrisisDetector(content)
@@ -236,7 +239,7 @@ class AnswerEngine:
         self._indexes: dict[str, TopicIndex] = {}
         self._transliterators: dict[str, Transliterator] = {}
         for lang, language in content.languages.items():
-            normaliser = Normaliser(lang, language.synonyms, language.stopwords)
+            normaliser = Normaliser(lang, language.synonyms, language.stopwords, cache_dir)
             self._indexes[lang] = TopicIndex(language.faq, normaliser, language.off_topic)
             if language.ui.transliteration:
                 self._transliterators[lang] = Transliterator(language.ui.transliteration)

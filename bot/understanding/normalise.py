@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import os
 import re
+import tempfile
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
 from spellchecker import SpellChecker
+from spellchecker import __version__ as spellchecker_version
 
+from bot.core import folding as fold_module
 from bot.core.folding import fold
 
 __all__ = ["Normaliser", "fold", "words"]
@@ -34,11 +41,43 @@ DICTIONARY_LANGUAGES = {"en", "es", "fr", "de", "pt", "it"}
 
 
 @lru_cache(maxsize=8)
-def _dictionary(lang: str) -> frozenset[str]:
-    """The language's words, folded like chat text ("contraseña" -> "contrasena")."""
+def _dictionary(lang: str, cache_dir: Path | None = None) -> frozenset[str]:
+    """The language's words, folded like chat text ("contraseña" -> "contrasena").
+
+    Reading and folding pyspellchecker's list takes about half a second a language; with ``cache_dir``
+    the folded list is kept there as a text file, keyed by pyspellchecker's version and the folding
+    code, so a warm start reads it in a few milliseconds.
+    """
     if lang not in DICTIONARY_LANGUAGES:
         return frozenset()
-    return frozenset(fold(word) for word in SpellChecker(language=lang, distance=1).word_frequency)
+    cached = cache_dir / f"words-{lang}-{_DICTIONARY_KEY}.txt" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        try:
+            return frozenset(cached.read_text(encoding="utf-8").split("\n"))
+        except (OSError, UnicodeDecodeError):
+            pass  # unreadable: rebuild it below
+    found = frozenset(fold(word) for word in SpellChecker(language=lang, distance=1).word_frequency)
+    if cached is not None:
+        _write_atomically(cached, "\n".join(sorted(found)))
+    return found
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it, so no process reads half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except OSError:  # a read-only cache folder: the next start folds the list again
+        return
+
+
+_DICTIONARY_KEY = hashlib.sha256(
+    f"{spellchecker_version}|{inspect.getsource(fold_module)}".encode()
+).hexdigest()[:16]
+"""Changes when pyspellchecker's lists or the folding rules change."""
 
 
 ELIDING_LANGUAGES = {"fr", "it", "ca"}
@@ -62,15 +101,18 @@ class Normaliser:
         lang: the language code (chooses the stemmer).
         synonyms: slang and abbreviations mapped to canonical words ("insta" -> "instagram").
         stopwords: words that carry no topic (folded).
+        cache_dir: where the folded word list of the language is kept between starts (optional).
     """
 
-    def __init__(self, lang: str, synonyms: dict[str, str], stopwords: Iterable[str]) -> None:
+    def __init__(
+        self, lang: str, synonyms: dict[str, str], stopwords: Iterable[str], cache_dir: Path | None = None
+    ) -> None:
         self.lang = lang
         self.elides = lang in ELIDING_LANGUAGES
         self.synonyms = {fold(key): words(value) for key, value in synonyms.items()}
         self.stopwords = {fold(word) for word in stopwords}
         self._stemmer = Stemmer.Stemmer(STEMMER_LANGUAGES.get(lang, "english"))
-        self._dictionary = _dictionary(lang)  # loaded now, so the first question is not the slow one
+        self._dictionary = _dictionary(lang, cache_dir)  # now, so the first question is not the slow one
         self._stem = lru_cache(maxsize=50_000)(self._stemmer.stemWord)
 
     def expand(self, tokens: list[str]) -> list[str]:

@@ -83,6 +83,10 @@ ADMIN_RIGHTS: JSON = {
 }
 
 
+GROUP_ANONYMOUS_BOT = 1087968824
+"""The user id Telegram gives every anonymous group admin's message."""
+
+
 @dataclass
 class Call:
     """One request the bot made, with its decoded parameters."""
@@ -295,9 +299,20 @@ class FakeBotApi:
         language_code: str = "en",
         reply_to_bot_message_id: int | None = None,
         username: str | None = None,
+        thread_id: int | None = None,
+        anonymous_admin: bool = False,
     ) -> JSON:
+        """A person's text message. ``thread_id``: sent in that forum topic; ``anonymous_admin``: sent by
+        an anonymous group admin (Telegram's GroupAnonymousBot, with the group as ``sender_chat``)."""
         chat_id = user_id if chat_id is None else chat_id
         user = self._user(user_id, first_name, language_code, username)
+        if anonymous_admin:
+            user = {
+                "id": GROUP_ANONYMOUS_BOT,
+                "is_bot": True,
+                "first_name": "Group",
+                "username": "GroupAnonymousBot",
+            }
         message: JSON = {
             "message_id": self._next_message_id(chat_id),
             "date": int(time.time()),
@@ -305,6 +320,11 @@ class FakeBotApi:
             "from": user,
             "text": text,
         }
+        if anonymous_admin:
+            message["sender_chat"] = self._chat(chat_id, chat_type)
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
         entities = self._entities(text)
         if entities:
             message["entities"] = entities
@@ -489,6 +509,11 @@ class FakeBotApi:
                 "parse_mode": params.get("parse_mode"),
                 "reply_markup": markup,
                 "message_id": message["message_id"],
+                **(
+                    {"message_thread_id": params["message_thread_id"]}
+                    if "message_thread_id" in params
+                    else {}
+                ),
             }
         )
         return message

@@ -10,6 +10,7 @@ from bot.content.checks.catalog import check_catalog
 from bot.content.checks.challenges import check_challenges
 from bot.content.checks.crisis import check_crisis_examples, check_crisis_signals
 from bot.content.checks.faq import check_faq
+from bot.content.checks.message_templates import check_message_templates
 from bot.content.checks.tips import check_tips
 from bot.content.checks.ui import check_ui
 from bot.content.reading import LoadResult
@@ -32,3 +33,10 @@ def cross_check(result: LoadResult, default_language: str = "en") -> None:
         check_challenges(lang, catalog, kinds.get("challenges", []), problems)
         check_ui(lang, categories, kinds.get("ui", []), default_language, default.get("ui", []), problems)
         check_crisis_signals(kinds.get("crisis-signals", []), problems)
+        check_message_templates(
+            lang,
+            kinds.get("whatsapp-templates", []),
+            default_language,
+            default.get("whatsapp-templates", []),
+            problems,
+        )

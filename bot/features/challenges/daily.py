@@ -7,6 +7,7 @@ from bot.core.replies import Outgoing
 from bot.core.timezones import BadTime, BadZone, looks_like_zone, parse_local_time, zone
 from bot.features.base import Turn
 from bot.storage.challenge_schedules import DailyPost
+from bot.storage.consent import How, MessageKind
 
 
 def _described(turn: Turn, key: str, daily: DailyPost) -> list[Outgoing]:
@@ -29,6 +30,9 @@ async def daily(turn: Turn, command: Command) -> list[Outgoing]:
         return [turn.reply(turn.say("group.admins_only"), private=True)]
     if turn.services.content.canonical_word(args[0]) == "off":
         stopped = await schedules.stop(command.chat)
+        if stopped:
+            now = turn.services.clock.now()
+            await turn.services.consent.opt_out(command.chat, [MessageKind.CHALLENGES], How.COMMAND, now)
         return [turn.reply(turn.say("challenge.daily_stopped" if stopped else "challenge.daily_none"))]
     try:
         wall = parse_local_time(args[0])
@@ -38,8 +42,7 @@ async def daily(turn: Turn, command: Command) -> list[Outgoing]:
     if zone_name is None:
         chat = await turn.services.people.chat_settings(command.chat)
         zone_name = (chat.timezone if chat else None) or turn.services.policy.default_timezone
-    return _described(
-        turn,
-        "challenge.daily_set",
-        await schedules.set(command.chat, command.user, wall, zone_name, turn.lang),
-    )
+    daily_post = await schedules.set(command.chat, command.user, wall, zone_name, turn.lang)
+    now = turn.services.clock.now()
+    await turn.services.consent.opt_in(command.chat, MessageKind.CHALLENGES, How.GROUP_ADMIN, now)
+    return _described(turn, "challenge.daily_set", daily_post)

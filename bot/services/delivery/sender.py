@@ -10,6 +10,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,15 +19,33 @@ from datetime import datetime, timedelta
 from bot.content.library import ContentLibrary
 from bot.content.texts import Texts
 from bot.core.clock import Clock
-from bot.core.messenger import AdminNotifier, DeliveryFailed, Messenger, RecipientGone, RetryLater, SendRules
+from bot.core.messenger import (
+    SCHEDULED_DROP,
+    SCHEDULED_TIP,
+    AdminNotifier,
+    DeliveryFailed,
+    Messenger,
+    RecipientGone,
+    RetryLater,
+    ScheduledMessenger,
+    SendRules,
+)
+from bot.core.payloads import PayloadSigner
 from bot.core.replies import Reply
 from bot.services.delivery.ratelimit import SendPacer
+from bot.services.stop_buttons import with_stop
+from bot.storage.consent import OPTED_OUT, ConsentStore, MessageKind, kind_of_drop
 from bot.storage.db import DatabaseUnavailable
 from bot.storage.delivery_claims import ClaimedDelivery, DeliveryClaims
 from bot.storage.people import PeopleStore
 from bot.storage.send_budget import SharedSendBudget
+from bot.telemetry.metrics import Metrics
 
 _log = logging.getLogger(__name__)
+
+
+METRIC_OUTCOME = {"skipped": "opted_out", "blocked": "gone"}
+"""The ``outcome`` label of ``safetybot_deliveries`` where it differs from the sender's own word."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +59,13 @@ class SenderSettings:
     idle_poll_seconds: float = 1.0
     rules: Mapping[str, SendRules] = field(default_factory=dict)
     """Each platform's pace (declared by its adapter); a platform not listed is not paced."""
+    opt_out_refresh_seconds: float = 1.0
+    """While it holds claimed deliveries, how often the sender re-reads the opt-outs made since it claimed
+    them (each send is checked against the last reading)."""
+
+
+CLAIM_MARGIN = timedelta(minutes=1)
+"""Opt-outs made this long before a claim are re-read too (a claim may not see one committed meanwhile)."""
 
 
 def backoff(attempt: int) -> timedelta:
@@ -60,7 +86,13 @@ class DeliverySender:
         clock: Clock,
         settings: SenderSettings | None = None,
         budget: SharedSendBudget | None = None,
+        *,
+        consent: ConsentStore | None = None,
+        signer: PayloadSigner | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
+        """Deliveries by platform and outcome, and the platforms' 429 waits, for /metrics."""
         self.claims = claims
         self.people = people
         self.messengers = messengers
@@ -74,6 +106,13 @@ class DeliverySender:
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._pacers: dict[str, SendPacer] = {}
         self._drop_replies: dict[str, dict[str, Reply]] = {}
+        self.consent = consent
+        """Opt-outs, checked again just before each send (None: only the claim checks them)."""
+        self.signer = signer
+        """Signs the daily tip's "Stop these" button (None: tips go without it)."""
+        self._claimed_at = self.clock.now()
+        self._opt_outs: set[tuple[int, str]] = set()
+        self._opt_outs_read: float | None = None
 
     def _pacer(self, platform: str) -> SendPacer:
         if platform not in self._pacers:
@@ -97,7 +136,12 @@ class DeliverySender:
         lang = self.content.resolve_language(claimed.language)
         if claimed.tip_id is not None:
             tip = self.content.tip(lang, claimed.tip_id)
-            return Reply(self.texts.tip(lang, tip)) if tip is not None else None
+            if tip is None:
+                return None
+            reply = Reply(self.texts.tip(lang, tip))
+            if self.signer is None:
+                return reply
+            return with_stop(reply, self.texts, self.signer, lang, MessageKind.TIPS)
         if claimed.drop_id not in self._drop_replies:
             self._drop_replies[claimed.drop_id] = await self.claims.drop_replies(claimed.drop_id)
         replies = self._drop_replies[claimed.drop_id]
@@ -115,11 +159,20 @@ class DeliverySender:
             return "failed", "no message for this delivery"
         messenger = self.messengers[claimed.chat.platform]
         await self._pacer(claimed.chat.platform).wait(claimed.chat)
+        if await self._stopped(claimed):
+            return "skipped", OPTED_OUT
         try:
+            if isinstance(messenger, ScheduledMessenger):  # e.g. WhatsApp: free text or a template
+                kind = SCHEDULED_TIP if claimed.tip_id is not None else SCHEDULED_DROP
+                language = self.content.resolve_language(claimed.language)
+                sent = await messenger.deliver_scheduled(claimed.chat, reply, kind=kind, language=language)
+                return "sent", sent
             return "sent", await messenger.deliver(claimed.chat, reply)
         except RecipientGone:
             return "blocked", None
         except RetryLater as error:
+            if self.metrics is not None and error.seconds is not None:
+                self.metrics.count_rate_limited(claimed.chat.platform, error.seconds)
             if claimed.attempts >= self.settings.max_attempts:
                 return "failed", f"gave up: {error.reason}"
             wait = (
@@ -132,6 +185,18 @@ class DeliverySender:
             _log.exception("messenger %s failed on delivery %s", claimed.chat.platform, claimed.id)
             return "failed", type(error).__name__
 
+    async def _stopped(self, claimed: ClaimedDelivery) -> bool:
+        """Whether the chat stopped this kind of message since the row was claimed (a drop in flight is
+        not sent after an opt-out; the claim itself skipped the rows of chats that had opted out before)."""
+        kind = kind_of_drop(claimed.drop_id)
+        if self.consent is None or kind is None:
+            return False
+        now = time.monotonic()
+        if self._opt_outs_read is None or now - self._opt_outs_read >= self.settings.opt_out_refresh_seconds:
+            self._opt_outs_read = now
+            self._opt_outs = await self.consent.opted_out_since(self._claimed_at - CLAIM_MARGIN)
+        return (claimed.chat_row_id, kind.value) in self._opt_outs
+
     async def run_once(self) -> int:
         """Claim one batch and send it; the number of deliveries handled.
 
@@ -139,10 +204,11 @@ class DeliverySender:
         outcome is committed: at any moment at most ``concurrency`` deliveries have gone out without
         being recorded, which bounds the duplicates a crash can cause.
         """
+        self._claimed_at, self._opt_outs_read = self.clock.now(), None
         claimed = await self.claims.claim(
             self.worker,
             list(self.messengers),
-            now=self.clock.now(),
+            now=self._claimed_at,
             limit=self.settings.batch_size,
             lease=self.settings.lease,
         )
@@ -196,7 +262,10 @@ class DeliverySender:
         sent: list[tuple[int, str]] = []
         retry: list[tuple[int, datetime, str]] = []
         failed: list[tuple[int, str]] = []
+        skipped: list[tuple[int, str]] = []
         for item, outcome, detail in batch:
+            if self.metrics is not None:
+                self.metrics.count_delivery(item.chat.platform, METRIC_OUTCOME.get(outcome, outcome))
             match outcome:
                 case "sent":
                     sent.append((item.id, str(detail)))
@@ -205,12 +274,14 @@ class DeliverySender:
                     retry.append((item.id, at, reason))
                 case "failed":
                     failed.append((item.id, str(detail)))
+                case "skipped":
+                    skipped.append((item.id, str(detail)))
                 case "blocked":
                     await self.claims.mark_gone(item, self.worker, now)
                     set_by = await self.people.chat_gone(item.chat_row_id)
                     if set_by is not None:
                         await self._tell_admin(item, set_by)
-        await self.claims.record(self.worker, sent=sent, retry=retry, failed=failed, now=now)
+        await self.claims.record(self.worker, sent=sent, retry=retry, failed=failed, skipped=skipped, now=now)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain the outbox until ``stop`` is set; then give back anything claimed but not finished."""

@@ -46,10 +46,11 @@ class PoolOptions:
 
 
 def connect_args(dialect_name: str, pool: PoolOptions) -> dict[str, Any]:
-    """Driver options: asyncpg's connect timeout and PostgreSQL's statement timeout."""
+    """Driver options: asyncpg's connect timeout, PostgreSQL's statement timeout, and UTC as the session
+    time zone (so anything that turns a timestamp into a day or text does it in UTC, as on SQLite)."""
     if dialect_name != "postgresql":
         return {}
-    settings = {"application_name": "safetybot"}
+    settings = {"application_name": "safetybot", "timezone": "UTC"}
     if pool.statement_timeout_seconds > 0:
         settings["statement_timeout"] = str(int(pool.statement_timeout_seconds * 1000))
     return {"timeout": pool.connect_timeout_seconds, "server_settings": settings}

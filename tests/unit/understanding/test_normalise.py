@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +14,7 @@ from bot.understanding.normalise import (
     ELIDING_LANGUAGES,
     STEMMER_LANGUAGES,
     Normaliser,
+    _dictionary,
     words,
 )
 from bot.understanding.normalise import fold as reexported_fold
@@ -158,3 +161,15 @@ def test_is_word_knows_the_languages_dictionary_in_folded_form():
 def test_languages_without_a_dictionary_know_no_words():
     assert not Normaliser("ar", {}, []).is_word("كلمه")
     assert not Normaliser("xx", {}, []).is_word("password")
+
+
+def test_the_folded_word_list_kept_on_disk_is_the_one_folded_at_start(tmp_path: Path) -> None:
+    built = _dictionary("es", tmp_path)
+    (kept,) = tmp_path.glob("words-es-*.txt")
+    _dictionary.cache_clear()
+    assert _dictionary("es", tmp_path) == built == _dictionary("es")
+    assert "contrasena" in built and "contraseña" not in built
+    kept.write_bytes(b"\xff\xfe not utf-8")
+    _dictionary.cache_clear()
+    assert _dictionary("es", tmp_path) == built, "an unreadable file is rebuilt, never trusted"
+    assert _dictionary("ar", tmp_path) == frozenset()
