@@ -220,3 +220,19 @@ async def test_deliveries_are_counted_by_platform_and_outcome_with_the_429_wait(
         assert figures[("safetybot_rate_limit_wait_seconds_total", (("platform", "telegram"),))] == 30
     finally:
         await core.close()
+
+
+async def test_a_handled_turn_logs_its_platform_and_latency_in_json_and_never_its_text(
+    tmp_path: Path, content: ContentLibrary, clock: FakeClock, logging_restored: None
+) -> None:
+    core = await make_core(tmp_path, content, clock)
+    try:
+        stream = io.StringIO()
+        configure("json", "DEBUG", stream=stream, role="chat")
+        await core.handle(TextMessage(ALICE, CHAT, clock.now(), "is public wifi safe for my banking qqzx"))
+    finally:
+        await core.close()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    (turn,) = [line for line in lines if line["event"].startswith("handled a text")]
+    assert turn["platform"] == "console" and turn["role"] == "chat" and turn["latency_ms"] >= 0
+    assert "qqzx" not in stream.getvalue()

@@ -102,7 +102,12 @@ class _Handlers:
                 return
             await self.answer(interaction, event)
         except Exception as error:  # log with the interaction id only and go on
-            _log.error("discord interaction %s failed: %s", interaction.id, type(error).__name__)
+            _log.error(
+                "discord interaction %s failed: %s",
+                interaction.id,
+                type(error).__name__,
+                extra={"platform": "discord", "update_id": interaction.id},
+            )
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

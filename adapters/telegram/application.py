@@ -122,7 +122,12 @@ class TelegramAdapter:
         """Log a failure with the update id only (never message text or the token); the bot goes on."""
         update_id = update.update_id if isinstance(update, Update) else "-"
         error = context.error
-        _log.error("telegram update %s failed: %s", update_id, type(error).__name__ if error else "unknown")
+        _log.error(
+            "telegram update %s failed: %s",
+            update_id,
+            type(error).__name__ if error else "unknown",
+            extra={"platform": "telegram", "update_id": update_id},
+        )
 
     async def run(self) -> None:
         """Run until cancelled: long polling, or the webhook server when TELEGRAM_WEBHOOK_URL is set."""

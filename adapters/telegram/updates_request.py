@@ -30,7 +30,12 @@ def readable(batch: list[Any]) -> list[Any]:
             if not isinstance(update_id, int):
                 _log.warning("skipped an update without a readable id (%s)", type(error).__name__)
                 continue
-            _log.warning("skipped update %d: it could not be read (%s)", update_id, type(error).__name__)
+            _log.warning(
+                "skipped update %d: it could not be read (%s)",
+                update_id,
+                type(error).__name__,
+                extra={"platform": "telegram", "update_id": update_id},
+            )
             kept.append({"update_id": update_id})
         else:
             kept.append(raw)

@@ -4,6 +4,7 @@ place, and holds the platforms installed (the runner starts them)."""
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -96,9 +97,18 @@ class Core:
         return self.services.clock
 
     async def handle(self, event: Incoming, *, admin_check: AdminCheck | None = None) -> list[Outgoing]:
+        started = time.perf_counter()
         replies = await self.conversation.handle(event, admin_check=admin_check)
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        kind = UPDATE_KIND[type(event)]
+        _log.debug(
+            "handled a %s with %d replies",
+            kind,
+            len(replies),
+            extra={"platform": event.chat.platform, "latency_ms": latency_ms},
+        )
         if (metrics := self.services.metrics) is not None:
-            metrics.count_update(event.chat.platform, UPDATE_KIND[type(event)])
+            metrics.count_update(event.chat.platform, kind)
             for _ in replies:
                 metrics.count_reply(event.chat.platform)
         return replies

@@ -182,7 +182,12 @@ class DeliverySender:
         except DeliveryFailed as error:
             return "failed", str(error)
         except Exception as error:  # a bug in a messenger must not stop the sender
-            _log.exception("messenger %s failed on delivery %s", claimed.chat.platform, claimed.id)
+            _log.exception(
+                "messenger %s failed on delivery %s",
+                claimed.chat.platform,
+                claimed.id,
+                extra={"platform": claimed.chat.platform, "delivery_id": claimed.id},
+            )
             return "failed", type(error).__name__
 
     async def _stopped(self, claimed: ClaimedDelivery) -> bool:
