@@ -17,6 +17,9 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # A 16 MB page cache (SQLite's default is 2 MB, filled only as pages are read): with a million
+    # subscriptions and a million queued deliveries the tick's scattered pages stay cached (59 -> 47 ms).
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     # Copying the WAL into the database file is the clock's own job (``checkpoint``, every few seconds),
     # so a commit that touches many pages (a dispatcher tick) does not also pay for it. The automatic
     # checkpoint stays as a safety net, at a WAL of about 40 MB instead of 4 MB.
@@ -25,6 +28,8 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 SQLITE_AUTOCHECKPOINT_PAGES = 10_000
+SQLITE_CACHE_KIB = 16_384
+"""Each SQLite connection's page cache, at most (SQLite fills it only as pages are read)."""
 
 
 async def checkpoint(connection: AsyncConnection) -> None:
