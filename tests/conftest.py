@@ -15,6 +15,7 @@ from bot.content.library import ContentLibrary
 from bot.content.loader import load_content
 from bot.telemetry.logs import NOISY_LOGGERS, configure
 from tests.auxil.core import FakeClock, make_core
+from tests.auxil.postgres import throwaway_database
 from tests.auxil.understanding import TEST_CACHE_DIR
 
 os.environ["SAFETYBOT_CACHE_DIR"] = str(TEST_CACHE_DIR)
@@ -38,6 +39,25 @@ async def core(tmp_path: Path, content: ContentLibrary, clock: FakeClock) -> Asy
     built = await make_core(tmp_path, content, clock)
     yield built
     await built.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def each_core(
+    request: pytest.FixtureRequest, tmp_path: Path, content: ContentLibrary, clock: FakeClock
+) -> AsyncIterator[Core]:
+    """A core on SQLite, then on PostgreSQL (PostgreSQL skipped without
+    SAFETYBOT_TEST_POSTGRES_URL on a laptop, failed under CI)."""
+    if request.param == "sqlite":
+        built = await make_core(tmp_path, content, clock)
+        yield built
+        await built.close()
+        return
+    async for url in throwaway_database():
+        built = await make_core(tmp_path, content, clock, database_url=url)
+        try:
+            yield built
+        finally:
+            await built.close()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from bot.storage.tables import UtcDateTime, deliveries, subscriptions
 from tests.auxil.core import FakeClock, group_member, make_core, private_person, text_of
 from tests.auxil.messengers import DeliveryFailed, RecipientGone, RecordingMessenger, RetryLater
 from tests.auxil.migrations import database_urls, migrate
-from tests.auxil.postgres import throwaway_database
 
 MADRID = zone("Europe/Madrid")
 
@@ -360,24 +358,6 @@ async def test_sender_processes_share_one_rate(each_core: Core) -> None:
 
 
 # The dispatcher on each database: bulk writes, batches, skipped chats, the due-time migration -------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def each_core(
-    request: pytest.FixtureRequest, tmp_path: Path, content: ContentLibrary, clock: FakeClock
-) -> AsyncIterator[Core]:
-    """A core on SQLite, then on PostgreSQL (skipped without SAFETYBOT_TEST_POSTGRES_URL)."""
-    if request.param == "sqlite":
-        built = await make_core(tmp_path, content, clock)
-        yield built
-        await built.close()
-        return
-    async for url in throwaway_database():
-        built = await make_core(tmp_path, content, clock, database_url=url)
-        try:
-            yield built
-        finally:
-            await built.close()
 
 
 async def subscription_of(core: Core, chat_id: str) -> Subscription:

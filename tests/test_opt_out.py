@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,7 +16,6 @@ from sqlalchemy import func, select, update
 
 from bot.app.wiring import Core
 from bot.cli.campaign import _campaign_stats
-from bot.content.library import ContentLibrary
 from bot.core.events import ChatRef
 from bot.core.replies import Outgoing, Reply
 from bot.services.campaigns.models import CampaignFile
@@ -26,9 +23,8 @@ from bot.storage.consent import ConsentStore, How, MessageKind
 from bot.storage.consent_figures import ConsentFigures
 from bot.storage.consent_tables import chat_consent, consent_events
 from bot.storage.tables import deliveries, subscriptions
-from tests.auxil.core import FakeClock, Person, group_member, labels_of, make_core, private_person, text_of
+from tests.auxil.core import FakeClock, Person, group_member, labels_of, private_person, text_of
 from tests.auxil.messengers import RecordingMessenger
-from tests.auxil.postgres import throwaway_database
 
 TIPS_STOPPED = "Done: no more daily tips here. /subscribe brings them back."
 CAMPAIGNS_STOPPED = 'Done: no more campaign messages here. Changed your mind? Press "Send them again".'
@@ -36,24 +32,6 @@ ALL_STOPPED = (
     "Done: no more daily tips or campaign messages from me. /subscribe brings the tips back, "
     "and the button below brings campaign messages back."
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def each_core(
-    request: pytest.FixtureRequest, tmp_path: Path, content: ContentLibrary, clock: FakeClock
-) -> AsyncIterator[Core]:
-    """A core on SQLite, then on PostgreSQL (SAFETYBOT_TEST_POSTGRES_URL)."""
-    if request.param == "sqlite":
-        built = await make_core(tmp_path, content, clock)
-        yield built
-        await built.close()
-        return
-    async for url in throwaway_database():
-        built = await make_core(tmp_path, content, clock, database_url=url)
-        try:
-            yield built
-        finally:
-            await built.close()
 
 
 def campaign(text: str) -> CampaignFile:

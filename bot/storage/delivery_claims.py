@@ -197,30 +197,19 @@ class DeliveryClaims:
                         for delivery_id, at, reason in retry
                     ],
                 )
-            if failed:
-                await connection.execute(
-                    update(deliveries)
-                    .where(*mine)
-                    .values(
-                        status=DeliveryStatus.FAILED.value,
-                        finished_at=now,
-                        lease_until=None,
-                        error=bindparam("b_error"),
-                    ),
-                    [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in failed],
-                )
-            if skipped:
-                await connection.execute(
-                    update(deliveries)
-                    .where(*mine)
-                    .values(
-                        status=DeliveryStatus.SKIPPED.value,
-                        finished_at=now,
-                        lease_until=None,
-                        error=bindparam("b_error"),
-                    ),
-                    [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in skipped],
-                )
+            for status, finished in (
+                (DeliveryStatus.FAILED, failed),
+                (DeliveryStatus.SKIPPED, skipped or []),
+            ):
+                if finished:
+                    await connection.execute(
+                        update(deliveries)
+                        .where(*mine)
+                        .values(
+                            status=status.value, finished_at=now, lease_until=None, error=bindparam("b_error")
+                        ),
+                        [{"b_id": delivery_id, "b_error": reason[:200]} for delivery_id, reason in finished],
+                    )
 
     async def mark_gone(self, claimed: ClaimedDelivery, worker: str, now: datetime) -> None:
         """The chat is gone (blocked the bot, removed it): this row is not sent, and will not be."""
