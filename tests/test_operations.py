@@ -104,6 +104,23 @@ async def test_a_platform_that_is_not_connected_makes_the_process_not_ready(
         await core.close()
 
 
+async def test_a_process_whose_understanding_layer_did_not_load_is_not_ready(
+    tmp_path: Path, content: ContentLibrary, clock: FakeClock, unused_tcp_port: int
+) -> None:
+    core = await make_core(tmp_path, content, clock)
+    try:
+        core.services.engine.understanding = None  # what a failed encoder load leaves (lexical engine only)
+        async with (
+            serving(OpsServer(core, "chat"), unused_tcp_port) as http,
+            http.get("/readyz") as response,
+        ):
+            body = await response.json()
+        assert response.status == 503
+        assert body["checks"]["understanding"] is False
+    finally:
+        await core.close()
+
+
 async def test_readiness_follows_the_postgresql_connection(
     tmp_path: Path, content: ContentLibrary, clock: FakeClock, unused_tcp_port: int
 ) -> None:

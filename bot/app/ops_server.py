@@ -91,7 +91,9 @@ class OpsServer:
         return {
             "database": self.snapshot.database_up is True,
             "content": bool(services.content.languages),
-            "understanding": services.engine is not None,
+            # Without the encoder the bot answers on the lexical engine alone: ready only when chosen so.
+            "understanding": services.engine.understanding is not None
+            or self.core.settings.safetybot_encoder == "none",
             "platforms": connected,
         }
 
